@@ -1,0 +1,203 @@
+// Package diagnose turns what the matcher found into ranked diagnoses with an explainable
+// confidence, and runs a whole analysis of one log.
+package diagnose
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/sleuth-ci/sleuth/internal/hints"
+	"github.com/sleuth-ci/sleuth/internal/logsrc"
+	"github.com/sleuth-ci/sleuth/internal/match"
+	"github.com/sleuth-ci/sleuth/playbook"
+)
+
+// Schema names the JSON contract of an Analysis.
+const Schema = "sleuth.analysis.v1"
+
+// Analysis is the result of reading one log.
+type Analysis struct {
+	Schema    string           `json:"schema"`
+	Source    string           `json:"source"`
+	Lines     int              `json:"lines"`
+	Diagnoses []Diagnosis      `json:"diagnoses"`
+	Hints     []match.Evidence `json:"hints"`
+}
+
+// Diagnosis is one named failure with its proof.
+type Diagnosis struct {
+	ID         string            `json:"id"`
+	Title      string            `json:"title"`
+	Category   string            `json:"category"`
+	Confidence float64           `json:"confidence"`
+	Evidence   []match.Evidence  `json:"evidence"`
+	Captures   map[string]string `json:"captures,omitempty"`
+	Fix        []string          `json:"fix"`
+	Score      []ScorePart       `json:"score,omitempty"` // filled only when explaining
+
+	playbook *playbook.Playbook
+	first    int
+}
+
+// Playbook returns the playbook behind the diagnosis.
+func (d *Diagnosis) Playbook() *playbook.Playbook { return d.playbook }
+
+// ScorePart is one reason the confidence is what it is.
+type ScorePart struct {
+	Reason string  `json:"reason"`
+	Delta  float64 `json:"delta"`
+}
+
+// Options tune one analysis.
+type Options struct {
+	Explain bool // keep the score parts
+}
+
+// Run reads a log to the end and diagnoses it. Memory stays bounded whatever the log size.
+func Run(r io.Reader, source string, cat *match.Catalog, opts Options) (*Analysis, error) {
+	hc := hints.NewCollector()
+	m := cat.NewMatcher(hc)
+	sc := logsrc.NewScanner(r)
+	for sc.Scan() {
+		l := sc.Line()
+		m.Add(match.Line{Num: l.Num, Text: l.Text, Step: l.Step})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	a := &Analysis{
+		Schema:    Schema,
+		Source:    source,
+		Lines:     sc.Lines(),
+		Diagnoses: Rank(m.Finish(), opts),
+		Hints:     []match.Evidence{},
+	}
+	if len(a.Diagnoses) == 0 {
+		a.Hints = hc.Hints(hints.Max)
+	}
+	return a, nil
+}
+
+// Confidence parts, kept together so the scoring is easy to read and explain.
+var layerBase = map[playbook.Layer]float64{
+	playbook.LayerTool:    0.80,
+	playbook.LayerClass:   0.65,
+	playbook.LayerGeneric: 0.45,
+}
+
+const (
+	corroborated = 0.10 // the playbook's all patterns matched nearby lines
+	repeated     = 0.05 // the failure shows on more than one line
+	outranked    = 0.15 // a more specific playbook matched the same line
+)
+
+// Rank scores the results and orders them: layer first (tool, class, generic), then the
+// earliest first line (the root error comes before its cascade), then id.
+func Rank(results []match.Result, opts Options) []Diagnosis {
+	out := make([]Diagnosis, 0, len(results))
+	for _, r := range results {
+		if len(r.Hits) == 0 {
+			continue
+		}
+		out = append(out, newDiagnosis(r))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if ra, rb := a.playbook.Layer.Rank(), b.playbook.Layer.Rank(); ra != rb {
+			return ra > rb
+		}
+		if a.first != b.first {
+			return a.first < b.first
+		}
+		return a.ID < b.ID
+	})
+	// A less specific playbook whose first line a more specific one already explains is the
+	// same failure seen less sharply.
+	claimed := map[int]playbook.Layer{}
+	for i := range out {
+		d := &out[i]
+		if layer, ok := claimed[d.first]; ok && layer.Rank() > d.playbook.Layer.Rank() {
+			d.add("a more specific playbook explains the same line", -outranked)
+		}
+		for _, e := range d.Evidence {
+			if _, ok := claimed[e.Line]; !ok {
+				claimed[e.Line] = d.playbook.Layer
+			}
+		}
+	}
+	for i := range out {
+		d := &out[i]
+		total := 0.0
+		for _, p := range d.Score {
+			total += p.Delta
+		}
+		d.Confidence = clamp(total)
+		if !opts.Explain {
+			d.Score = nil
+		}
+	}
+	return out
+}
+
+func newDiagnosis(r match.Result) Diagnosis {
+	p := r.Playbook
+	first := r.Hits[0]
+	d := Diagnosis{
+		ID:       p.ID,
+		Title:    p.Title,
+		Category: p.Category,
+		Captures: first.Captures,
+		playbook: p,
+		first:    first.Anchor.Line,
+	}
+	d.add(fmt.Sprintf("%s playbook: %q matched line %d", p.Layer, first.Pattern, first.Anchor.Line), layerBase[p.Layer])
+	d.Evidence = append(d.Evidence, first.Anchor)
+	if len(first.Support) > 0 {
+		lines := make([]string, len(first.Support))
+		for i, s := range first.Support {
+			lines[i] = fmt.Sprint(s.Line)
+		}
+		d.add("all patterns matched nearby lines "+strings.Join(lines, ", "), corroborated)
+		d.Evidence = append(d.Evidence, first.Support...)
+	}
+	if r.Count > 1 {
+		d.add(fmt.Sprintf("matched %d times", r.Count), repeated)
+		for _, h := range r.Hits[1:] {
+			if len(d.Evidence) >= 3 {
+				break
+			}
+			d.Evidence = append(d.Evidence, h.Anchor)
+		}
+	}
+	d.Fix = expand(p.Fix, d.Captures)
+	return d
+}
+
+func (d *Diagnosis) add(reason string, delta float64) {
+	d.Score = append(d.Score, ScorePart{Reason: reason, Delta: delta})
+}
+
+func clamp(v float64) float64 {
+	if v < 0.05 {
+		v = 0.05
+	}
+	if v > 0.99 {
+		v = 0.99
+	}
+	// Two decimals keep the output stable and readable.
+	return float64(int(v*100+0.5)) / 100
+}
+
+// expand fills {{name}} placeholders from the captures; unknown ones stay as written.
+func expand(steps playbook.Texts, captures map[string]string) []string {
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		for k, v := range captures {
+			s = strings.ReplaceAll(s, "{{"+k+"}}", v)
+		}
+		out[i] = s
+	}
+	return out
+}

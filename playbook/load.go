@@ -119,7 +119,7 @@ func validate(p *Playbook) Errors {
 	if len(p.Match.Any) == 0 {
 		bad(p.Line, "match.any needs at least one pattern")
 	}
-	if p.Match.Window < 0 || p.Match.Window > MaxWindow {
+	if w := p.Match.Window; w != nil && (*w < 0 || *w > MaxWindow) {
 		bad(p.Line, "match.window must be between 0 and %d", MaxWindow)
 	}
 	for _, group := range [][]Pattern{p.Match.Any, p.Match.All, p.Match.None} {

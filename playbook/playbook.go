@@ -73,15 +73,15 @@ type Match struct {
 	Any    []Pattern `yaml:"any" json:"any"`
 	All    []Pattern `yaml:"all" json:"all,omitempty"`
 	None   []Pattern `yaml:"none" json:"none,omitempty"`
-	Window int       `yaml:"window" json:"window,omitempty"`
+	Window *int      `yaml:"window" json:"window,omitempty"` // nil: DefaultWindow; 0: the anchor line only
 }
 
 // EffectiveWindow is the window in lines, with the default applied.
 func (m Match) EffectiveWindow() int {
-	if m.Window <= 0 {
+	if m.Window == nil {
 		return DefaultWindow
 	}
-	return m.Window
+	return *m.Window
 }
 
 // Pattern is literal text (matched case-insensitively) or an RE2 regex (applied as written).

@@ -27,14 +27,14 @@ const MaxLineBytes = 2000
 type Catalog struct {
 	Playbooks []*playbook.Playbook
 
-	anchors   []anchor
-	windows   []window // per playbook
-	extracts  [][]extract
-	ac        ahocorasick.AhoCorasick
-	acTargets [][]int32 // automaton pattern -> anchors it may confirm; -1 means a hint keyword
-	unfiltered []int32  // anchors with no usable literal: run on every line
-	maxWindow int
-	hintWords int
+	anchors    []anchor
+	windows    []window // per playbook
+	extracts   [][]extract
+	ac         ahocorasick.AhoCorasick
+	acTargets  [][]int32 // automaton pattern -> anchors it may confirm; -1 means a hint keyword
+	unfiltered []int32   // anchors with no usable literal: run on every line
+	maxWindow  int
+	hintWords  int
 }
 
 type anchor struct {

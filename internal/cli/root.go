@@ -68,13 +68,13 @@ func usageErr(format string, args ...any) error {
 
 // global holds the flags every command shares.
 type global struct {
-	env      Env
-	packs    []string
-	noColor  bool
-	catalog  []*playbook.Playbook
-	loadErr  error
-	loaded   bool
-	bundled  []*playbook.Playbook
+	env     Env
+	packs   []string
+	noColor bool
+	catalog []*playbook.Playbook
+	loadErr error
+	loaded  bool
+	bundled []*playbook.Playbook
 }
 
 func (g *global) style() report.Style {

@@ -90,7 +90,6 @@ var layerBase = map[playbook.Layer]float64{
 const (
 	corroborated = 0.10 // the playbook's all patterns matched nearby lines
 	repeated     = 0.05 // the failure shows on more than one line
-	outranked    = 0.15 // a more specific playbook matched the same line
 )
 
 // Rank scores the results and orders them: layer first (tool, class, generic), then the
@@ -114,19 +113,19 @@ func Rank(results []match.Result, opts Options) []Diagnosis {
 		return a.ID < b.ID
 	})
 	// A less specific playbook whose first line a more specific one already explains is the
-	// same failure seen less sharply.
-	claimed := map[int]playbook.Layer{}
-	for i := range out {
-		d := &out[i]
-		if layer, ok := claimed[d.first]; ok && layer.Rank() > d.playbook.Layer.Rank() {
-			d.add("a more specific playbook explains the same line", -outranked)
+	// same failure seen less sharply: it is left out.
+	claimed := map[int]bool{}
+	kept := out[:0]
+	for _, d := range out {
+		if claimed[d.first] && d.playbook.Layer != playbook.LayerTool {
+			continue
 		}
 		for _, e := range d.Evidence {
-			if _, ok := claimed[e.Line]; !ok {
-				claimed[e.Line] = d.playbook.Layer
-			}
+			claimed[e.Line] = true
 		}
+		kept = append(kept, d)
 	}
+	out = kept
 	for i := range out {
 		d := &out[i]
 		total := 0.0

@@ -2,6 +2,7 @@ package logsrc
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -227,10 +228,16 @@ func (n *normalizer) githubLogCommand(seg []byte) ([]byte, bool) {
 	name, msg := seg[3:3+end], seg[4+end:]
 	switch string(name) {
 	case "group":
-		n.steps.push(msg)
+		// A "Run X" group opens a step: its inputs are inside the group, its output follows
+		// the endgroup. Other groups nest inside the step.
+		if bytes.HasPrefix(msg, []byte("Run ")) {
+			n.steps.set(msg)
+		} else {
+			n.steps.push(msg)
+		}
 		return msg, true
 	case "endgroup":
-		n.steps.pop(nil)
+		n.steps.endGroup()
 		return nil, true
 	case "error", "warning", "notice", "debug", "command", "section", "info":
 		return msg, true
@@ -265,10 +272,16 @@ func (n *normalizer) workflowCommand(seg []byte) ([]byte, bool) {
 	}
 	switch string(cmd) {
 	case "group":
-		n.steps.push(msg)
+		// A "Run X" group opens a step: its inputs are inside the group, its output follows
+		// the endgroup. Other groups nest inside the step.
+		if bytes.HasPrefix(msg, []byte("Run ")) {
+			n.steps.set(msg)
+		} else {
+			n.steps.push(msg)
+		}
 		return msg, true
 	case "endgroup":
-		n.steps.pop(nil)
+		n.steps.endGroup()
 		return nil, true
 	case "error", "warning", "notice", "debug":
 		return msg, true
@@ -540,6 +553,18 @@ func (s *steps) pop(name []byte) {
 			return
 		}
 	}
+}
+
+// endGroup closes the innermost GitHub group, but keeps a "Run X" step open: the step's
+// output comes after its group.
+func (s *steps) endGroup() {
+	if s == nil || len(s.stack) == 0 {
+		return
+	}
+	if len(s.stack) == 1 && strings.HasPrefix(s.stack[0], "Run ") {
+		return
+	}
+	s.pop(nil)
 }
 
 // set replaces all open steps by name (Buildkite sections do not nest).

@@ -74,7 +74,7 @@ func TestScannerSteps(t *testing.T) {
 			"2024-01-02T03:04:05.2000000Z npm ERR! code E401\n" +
 			"2024-01-02T03:04:05.3000000Z ##[endgroup]\n" +
 			"2024-01-02T03:04:05.4000000Z ##[error]Process completed with exit code 1.\n",
-			[]got{{1, "Run npm ci", "Run npm ci"}, {2, "npm ERR! code E401", "Run npm ci"}, {3, "", ""}, {4, "Process completed with exit code 1.", ""}}},
+			[]got{{1, "Run npm ci", "Run npm ci"}, {2, "npm ERR! code E401", "Run npm ci"}, {3, "", "Run npm ci"}, {4, "Process completed with exit code 1.", "Run npm ci"}}},
 		{"github workflow commands", "::group::Install\nok\n::endgroup::\n::error file=a.go,line=3::boom\n",
 			[]got{{1, "Install", "Install"}, {2, "ok", "Install"}, {3, "", ""}, {4, "boom", ""}}},
 		{"gitlab", "\x1b[0Ksection_start:1560896352:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the \"docker\" executor\x1b[0;m\n" +

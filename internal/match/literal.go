@@ -39,10 +39,14 @@ func required(re *syntax.Regexp) []string {
 	case syntax.OpPlus:
 		return required(re.Sub[0])
 	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return required(re.Sub[0])
+		if re.Min < 1 {
+			return nil
 		}
-		return nil
+		if sub := re.Sub[0]; sub.Op == syntax.OpLiteral && re.Min <= 16 {
+			// x{3,} contains xxx.
+			return []string{strings.Repeat(strings.ToLower(string(sub.Rune)), re.Min)}
+		}
+		return required(re.Sub[0])
 	case syntax.OpAlternate:
 		var out []string
 		for _, sub := range re.Sub {
@@ -77,6 +81,18 @@ func requiredConcat(subs []*syntax.Regexp) []string {
 	}
 	for _, sub := range subs {
 		piece := fixedPiece(sub)
+		if piece == nil && (sub.Op == syntax.OpPlus || sub.Op == syntax.OpRepeat && sub.Min >= 1) {
+			// x+ starts with x: the run extends by one x, then ends.
+			if first := fixedPiece(sub.Sub[0]); first != nil && run != nil && len(run)*len(first) <= 64 {
+				var next []string
+				for _, a := range run {
+					for _, b := range first {
+						next = append(next, a+b)
+					}
+				}
+				run = next
+			}
+		}
 		if piece == nil {
 			flush()
 			consider(required(sub))

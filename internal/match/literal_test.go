@@ -21,6 +21,7 @@ func TestRequiredLiterals(t *testing.T) {
 		{`[Ee]rror: .*`, []string{"error: "}},
 		{`(foo|b)ar`, []string{"fooar", "bar"}},
 		{`x+y`, nil},
+		{`^_{3,} \S.* _{3,}$`, []string{"___"}},
 		{`.*`, nil},
 		{`(?:abc)?def`, []string{"def"}},
 		{`\d+ failing`, []string{" failing"}},

@@ -3,7 +3,6 @@ module github.com/sleuth-ci/sleuth
 go 1.26.8
 
 require (
-	github.com/petar-dambovaliev/aho-corasick v0.0.0-20250424160509-463d218d4745
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/spf13/cobra v1.10.2
 	go.yaml.in/yaml/v3 v3.0.6

@@ -4,6 +4,7 @@ package lint
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 
@@ -103,7 +104,7 @@ func cannotMatch(pat playbook.Pattern) string {
 		if strings.Contains(text, `\n`) || strings.Contains(text, `\r`) {
 			return "lines never contain a newline or carriage return"
 		}
-		if regexp.MustCompile(`\$[^)|]`).MatchString(strings.ReplaceAll(text, `\$`, "")) {
+		if re, err := syntax.Parse(text, syntax.Perl); err == nil && textAfterEnd(re) {
 			return "text after the end-of-line anchor $"
 		}
 	}
@@ -111,6 +112,29 @@ func cannotMatch(pat playbook.Pattern) string {
 		return "lines never contain newlines, carriage returns or escape codes"
 	}
 	return ""
+}
+
+// textAfterEnd reports a concatenation that requires a character after $.
+func textAfterEnd(re *syntax.Regexp) bool {
+	if re.Op == syntax.OpConcat {
+		ended := false
+		for _, sub := range re.Sub {
+			switch sub.Op {
+			case syntax.OpEndText, syntax.OpEndLine:
+				ended = true
+			case syntax.OpLiteral, syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL, syntax.OpPlus:
+				if ended {
+					return true
+				}
+			}
+		}
+	}
+	for _, sub := range re.Sub {
+		if textAfterEnd(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func exampleLines(exs []playbook.Example) []string {

@@ -3,6 +3,7 @@ package match
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +80,41 @@ func toLowerASCII(s string) string {
 
 func containsFold(lowerHay, lit string) bool {
 	return regexp.MustCompile("(?i)" + regexp.QuoteMeta(lit)).MatchString(lowerHay)
+}
+
+// The automaton reports exactly the patterns that occur, case-folded, overlapping included.
+func FuzzAutomaton(f *testing.F) {
+	f.Add("he,she,his,hers", "USHERS")
+	f.Add("403 forbidden,forbidden,403", "HTTP 403 Forbidden")
+	f.Add("✖,ab", "✖ aB")
+	f.Fuzz(func(t *testing.T, list, text string) {
+		var pats []string
+		for _, p := range strings.Split(strings.ToLower(list), ",") {
+			if p != "" && len(pats) < 20 {
+				pats = append(pats, p)
+			}
+		}
+		if len(pats) == 0 {
+			return
+		}
+		a := newAutomaton(pats)
+		got := map[int32]int{}
+		a.each([]byte(text), func(p int32) { got[p]++ })
+		folded := toLowerASCII(text)
+		for i, p := range pats {
+			if want := countOverlapping(folded, p); got[int32(i)] != want {
+				t.Fatalf("pattern %q in %q: found %d times, want %d", p, text, got[int32(i)], want)
+			}
+		}
+	})
+}
+
+func countOverlapping(s, sub string) int {
+	n := 0
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			n++
+		}
+	}
+	return n
 }

@@ -12,8 +12,6 @@ import (
 	"regexp"
 	"strings"
 
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
-
 	"github.com/sleuth-ci/sleuth/playbook"
 )
 
@@ -30,7 +28,7 @@ type Catalog struct {
 	anchors    []anchor
 	windows    []window // per playbook
 	extracts   [][]extract
-	ac         ahocorasick.AhoCorasick
+	ac         *automaton
 	acTargets  [][]int32 // automaton pattern -> anchors it may confirm; -1 means a hint keyword
 	unfiltered []int32   // anchors with no usable literal: run on every line
 	maxWindow  int
@@ -145,12 +143,7 @@ func Compile(pbs []*playbook.Playbook, hintWords []string) (*Catalog, error) {
 		addLiteral(strings.ToLower(w), -1)
 	}
 	c.hintWords = len(hintWords)
-	builder := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
-		AsciiCaseInsensitive: true,
-		MatchKind:            ahocorasick.StandardMatch,
-		DFA:                  true,
-	})
-	c.ac = builder.Build(literals)
+	c.ac = newAutomaton(literals)
 	return c, nil
 }
 
@@ -261,16 +254,15 @@ func (m *Matcher) Add(l Line) {
 
 	m.stamp++
 	keyword := false
-	iter := m.c.ac.IterOverlappingByte(l.Text)
-	for hit := iter.Next(); hit != nil; hit = iter.Next() {
-		for _, ai := range m.c.acTargets[hit.Pattern()] {
+	m.c.ac.each(l.Text, func(lit int32) {
+		for _, ai := range m.c.acTargets[lit] {
 			if ai < 0 {
 				keyword = true
 				continue
 			}
 			m.candidate(ai, l)
 		}
-	}
+	})
 	for _, ai := range m.c.unfiltered {
 		m.candidate(ai, l)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/sleuth-ci/sleuth/internal/lint"
+	"github.com/sleuth-ci/sleuth/internal/match"
 	"github.com/sleuth-ci/sleuth/playbook"
 	"github.com/sleuth-ci/sleuth/playbooks"
 )
@@ -43,5 +44,22 @@ func TestBundledExamples(t *testing.T) {
 	}
 	if runs < 90 {
 		t.Errorf("only %d examples ran", runs)
+	}
+}
+
+// With the whole catalog loaded, each must-match example is still diagnosed as its own
+// playbook first: specific playbooks outrank generic ones, and no two overlap by accident.
+func TestBundledExamplesRankFirst(t *testing.T) {
+	pbs := bundled(t)
+	cat, err := match.Compile(pbs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failures, err := lint.RankFirst(pbs, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range failures {
+		t.Error(f)
 	}
 }

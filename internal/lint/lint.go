@@ -227,3 +227,24 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// RankFirst runs every must-match example against the whole catalog and reports those whose
+// top diagnosis is another playbook: overlapping playbooks that rank the wrong way round.
+func RankFirst(pbs []*playbook.Playbook, cat *match.Catalog) ([]Failure, error) {
+	var failures []Failure
+	for _, p := range pbs {
+		for _, ex := range p.Examples.Match {
+			d, err := diagnoseExample(cat, ex)
+			if err != nil {
+				return failures, err
+			}
+			switch {
+			case d == nil:
+				failures = append(failures, Failure{p, ex, "no diagnosis with the whole catalog"})
+			case d.ID != p.ID:
+				failures = append(failures, Failure{p, ex, fmt.Sprintf("the whole catalog ranks %s first (line %d)", d.ID, d.Evidence[0].Line)})
+			}
+		}
+	}
+	return failures, nil
+}

@@ -70,8 +70,8 @@ func Compile(pbs []*playbook.Playbook, hintWords []string) (*Catalog, error) {
 	}
 	for pi, p := range pbs {
 		w := window{size: p.Match.EffectiveWindow()}
-		if len(p.Match.All) == 0 && len(p.Match.None) == 0 {
-			w.size = 0
+		if len(p.Match.All) == 0 && len(p.Match.None) == 0 && len(p.Extract) == 0 {
+			w.size = 0 // nothing looks beyond the anchor line: no need to wait for later lines
 		}
 		for _, pat := range p.Match.All {
 			re, err := compilePattern(p, pat)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -146,7 +147,9 @@ func newListCmd(g *global) *cobra.Command {
 				seen := map[string]bool{}
 				for _, p := range pbs {
 					for _, pat := range p.Match.Any {
-						re := pat.AsRegex()
+						// Names of capture groups are dropped: other tools (grep -E, ripgrep
+						// with several patterns) reject repeated names.
+						re := captureName.ReplaceAllString(pat.AsRegex(), "(")
 						if !seen[re] {
 							seen[re] = true
 							fmt.Fprintln(g.env.Stdout, re)
@@ -183,6 +186,8 @@ func newListCmd(g *global) *cobra.Command {
 	cmd.Flags().BoolVar(&patterns, "patterns", false, "print every anchor pattern as a regex, one a line")
 	return cmd
 }
+
+var captureName = regexp.MustCompile(`\(\?P?<[A-Za-z_][A-Za-z0-9_]*>`)
 
 func newDocsCmd(g *global) *cobra.Command {
 	var out string

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/sleuth-ci/sleuth/internal/hints"
-	"github.com/sleuth-ci/sleuth/internal/logsrc"
 	"github.com/sleuth-ci/sleuth/internal/match"
 	"github.com/sleuth-ci/sleuth/playbook"
 )
@@ -59,18 +58,14 @@ type Options struct {
 func Run(r io.Reader, source string, cat *match.Catalog, opts Options) (*Analysis, error) {
 	hc := hints.NewCollector()
 	m := cat.NewMatcher(hc)
-	sc := logsrc.NewScanner(r)
-	for sc.Scan() {
-		l := sc.Line()
-		m.Add(match.Line{Num: l.Num, Text: l.Text, Step: l.Step})
-	}
-	if err := sc.Err(); err != nil {
+	lines, err := feed(r, m)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	a := &Analysis{
 		Schema:    Schema,
 		Source:    source,
-		Lines:     sc.Lines(),
+		Lines:     lines,
 		Diagnoses: Rank(m.Finish(), opts),
 		Hints:     []match.Evidence{},
 	}

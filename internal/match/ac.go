@@ -9,6 +9,7 @@ type automaton struct {
 	width   int        // number of columns
 	next    []int32    // state*width + column -> state
 	outFrom []int32    // outputs of state s are outs[outFrom[s]:outFrom[s+1]]
+	hasOut  []bool     // per state: does it report anything
 	outs    []int32
 }
 
@@ -90,22 +91,35 @@ func newAutomaton(patterns []string) *automaton {
 		}
 	}
 	a.outFrom = make([]int32, states+1)
+	a.hasOut = make([]bool, states)
 	for s, out := range outputs {
 		a.outFrom[s] = int32(len(a.outs))
 		a.outs = append(a.outs, out...)
+		a.hasOut[s] = len(out) > 0
 	}
 	a.outFrom[states] = int32(len(a.outs))
+	// Entries hold (state*width)<<1 | reports: no multiplication per byte, and whether the
+	// new state reports anything without another lookup.
+	for i, n := range a.next {
+		e := n * int32(a.width) << 1
+		if a.hasOut[n] {
+			e |= 1
+		}
+		a.next[i] = e
+	}
 	return a
 }
 
 // each calls fn with the id of every pattern occurrence in text, in order of end position.
 func (a *automaton) each(text []byte, fn func(pattern int32)) {
-	s := int32(0)
-	w := int32(a.width)
+	next, class := a.next, &a.class
+	s := int32(0) // state*width
 	for _, b := range text {
-		s = a.next[s*w+int32(a.class[b])]
-		if from, to := a.outFrom[s], a.outFrom[s+1]; from != to {
-			for _, p := range a.outs[from:to] {
+		e := next[s+int32(class[b])]
+		s = e >> 1
+		if e&1 != 0 {
+			st := s / int32(a.width)
+			for _, p := range a.outs[a.outFrom[st]:a.outFrom[st+1]] {
 				fn(p)
 			}
 		}

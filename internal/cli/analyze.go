@@ -113,7 +113,14 @@ func (o *analyzeOptions) analyzeOne(path string, cat *match.Catalog) (*diagnose.
 		return nil, err
 	}
 	defer src.Close()
-	return diagnose.Run(src, src.Name, cat, diagnose.Options{Explain: o.explainScore})
+	// Gzip sizes are compressed sizes: progress is then shown as bytes read only.
+	size := src.Size
+	if src.Gzip {
+		size = -1
+	}
+	r, done := o.withProgress(src, src.Name, size)
+	defer done()
+	return diagnose.Run(r, src.Name, cat, diagnose.Options{Explain: o.explainScore})
 }
 
 // analyzeFile is the shared first step of commands that act on the top diagnosis.

@@ -36,16 +36,19 @@ type Env struct {
 	Getenv func(string) string
 	// IsTerminal reports whether Stdout is a terminal (colour is used only then).
 	IsTerminal bool
+	// StderrIsTerminal reports whether Stderr is a terminal (progress is shown only then).
+	StderrIsTerminal bool
 }
 
 // OSEnv is the real process environment.
 func OSEnv() Env {
 	return Env{
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		Getenv:     os.Getenv,
-		IsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		Getenv:           os.Getenv,
+		IsTerminal:       term.IsTerminal(int(os.Stdout.Fd())),
+		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 }
 
@@ -154,6 +157,7 @@ Exit codes: 0 diagnosed, 1 nothing known matched, 2 usage or input error.`,
 		newListCmd(g),
 		newDocsCmd(g),
 		newPlaybooksCmd(g),
+		newEvalCmd(g),
 	)
 	return root
 }

@@ -24,6 +24,8 @@ type Source struct {
 	Name string
 	// Gzip reports whether the content was gzip-compressed.
 	Gzip bool
+	// Size is the file's size in bytes (compressed, if Gzip), or -1 for stdin.
+	Size int64
 
 	r      io.Reader // what Read reads from: br or gz
 	br     *bufio.Reader
@@ -63,11 +65,12 @@ func Open(path string, stdin io.Reader) (*Source, error) {
 		f.Close()
 		return nil, err
 	}
+	s.Size = fi.Size()
 	return s, nil
 }
 
 func newSource(name string, r io.Reader, c io.Closer) (*Source, error) {
-	s := &Source{Name: name, closer: c}
+	s := &Source{Name: name, closer: c, Size: -1}
 	s.br = bufio.NewReaderSize(r, 64<<10)
 	s.r = s.br
 	magic, err := s.br.Peek(2)

@@ -37,7 +37,8 @@ type Diagnosis struct {
 	Score      []ScorePart       `json:"score,omitempty"` // filled only when explaining
 
 	playbook *playbook.Playbook
-	first    int
+	first    int  // line of the primary evidence
+	inRegion bool // the primary evidence is in the failed command's output
 }
 
 // Playbook returns the playbook behind the diagnosis.
@@ -66,7 +67,7 @@ func Run(r io.Reader, source string, cat *match.Catalog, opts Options) (*Analysi
 		Schema:    Schema,
 		Source:    source,
 		Lines:     lines,
-		Diagnoses: Rank(m.Finish(), opts),
+		Diagnoses: Rank(m.Finish(), failedRegion(hc), opts),
 		Hints:     []match.Evidence{},
 	}
 	if len(a.Diagnoses) == 0 {
@@ -85,20 +86,41 @@ var layerBase = map[playbook.Layer]float64{
 const (
 	corroborated = 0.10 // the playbook's all patterns matched nearby lines
 	repeated     = 0.05 // the failure shows on more than one line
+	// inFailedCommand: the line is in the output of the command the runner said failed.
+	inFailedCommand = 0.05
 )
 
-// Rank scores the results and orders them: layer first (tool, class, generic), then the
-// earliest first line (the root error comes before its cascade), then id.
-func Rank(results []match.Result, opts Options) []Diagnosis {
+// Region is the part of the log where the job failed: the output of the command the runner
+// reported as failed, up to that verdict. Known is false when the log has no verdict.
+type Region struct {
+	From, To int
+	Known    bool
+}
+
+// Contains reports whether line lies in the region.
+func (r Region) Contains(line int) bool { return r.Known && line >= r.From && line <= r.To }
+
+func failedRegion(hc *hints.Collector) Region {
+	from, to, ok := hc.FailedRegion()
+	return Region{From: from, To: to, Known: ok}
+}
+
+// Rank scores the results and orders them: failures inside the failed command's output
+// first, then layer (tool, class, generic), then the earliest line (the root error comes
+// before its cascade), then id.
+func Rank(results []match.Result, region Region, opts Options) []Diagnosis {
 	out := make([]Diagnosis, 0, len(results))
 	for _, r := range results {
 		if len(r.Hits) == 0 {
 			continue
 		}
-		out = append(out, newDiagnosis(r))
+		out = append(out, newDiagnosis(r, region))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
+		if a.inRegion != b.inRegion {
+			return a.inRegion
+		}
 		if ra, rb := a.playbook.Layer.Rank(), b.playbook.Layer.Rank(); ra != rb {
 			return ra > rb
 		}
@@ -135,9 +157,18 @@ func Rank(results []match.Result, opts Options) []Diagnosis {
 	return out
 }
 
-func newDiagnosis(r match.Result) Diagnosis {
+func newDiagnosis(r match.Result, region Region) Diagnosis {
 	p := r.Playbook
-	first := r.Hits[0]
+	// The hit that speaks for the diagnosis: the first inside the failed command's output, or
+	// else the first of all.
+	primary := 0
+	for i, h := range r.Hits {
+		if region.Contains(h.Anchor.Line) {
+			primary = i
+			break
+		}
+	}
+	first := r.Hits[primary]
 	d := Diagnosis{
 		ID:       p.ID,
 		Title:    p.Title,
@@ -145,6 +176,7 @@ func newDiagnosis(r match.Result) Diagnosis {
 		Captures: first.Captures,
 		playbook: p,
 		first:    first.Anchor.Line,
+		inRegion: region.Contains(first.Anchor.Line),
 	}
 	d.add(fmt.Sprintf("%s playbook: %q matched line %d", p.Layer, first.Pattern, first.Anchor.Line), layerBase[p.Layer])
 	d.Evidence = append(d.Evidence, first.Anchor)
@@ -156,13 +188,18 @@ func newDiagnosis(r match.Result) Diagnosis {
 		d.add("all patterns matched nearby lines "+strings.Join(lines, ", "), corroborated)
 		d.Evidence = append(d.Evidence, first.Support...)
 	}
+	if d.inRegion {
+		d.add(fmt.Sprintf("in the output of the failed command (lines %d-%d)", region.From, region.To), inFailedCommand)
+	}
 	if r.Count > 1 {
 		d.add(fmt.Sprintf("matched %d times", r.Count), repeated)
-		for _, h := range r.Hits[1:] {
+		for i, h := range r.Hits {
 			if len(d.Evidence) >= 3 {
 				break
 			}
-			d.Evidence = append(d.Evidence, h.Anchor)
+			if i != primary {
+				d.Evidence = append(d.Evidence, h.Anchor)
+			}
 		}
 	}
 	d.Fix = expand(p.Fix, d.Captures)

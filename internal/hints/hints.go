@@ -55,6 +55,10 @@ type Collector struct {
 	failLine int    // line of the first failure marker, 0 if none yet
 	failCmd  int    // line of the command echo that preceded it
 	failStep string // step the failure marker was in
+	failFrom int    // first line of the failed command's output (see FailedRegion)
+
+	stepName  string // step of the last line seen
+	stepStart int    // line where that step began
 
 	last     int  // last line number seen
 	cmdLine  int  // line of the last command echo ("$ make")
@@ -94,6 +98,9 @@ func NewCollector() *Collector { return &Collector{ring: make([]Candidate, keep)
 // the last few non-blank ones, a copy into a reused buffer; they never allocate once warm.
 func (c *Collector) Observe(l match.Line, keyword bool) {
 	c.last = l.Num
+	if l.Step != c.stepName {
+		c.stepName, c.stepStart = l.Step, l.Num
+	}
 	text := l.Text
 	if !keyword {
 		if isCommandEcho(text) {
@@ -197,6 +204,10 @@ func (c *Collector) freeze(l match.Line) {
 	c.failLine = l.Num
 	c.failCmd = c.cmdLine
 	c.failStep = l.Step
+	c.failFrom = c.cmdLine
+	if l.Step != "" && c.stepStart > c.failFrom {
+		c.failFrom = c.stepStart
+	}
 	// The plain lines just above the marker, when nothing scored stands between them: a
 	// tool's last words. The first of them opens the block.
 	first := true
@@ -296,6 +307,18 @@ func (c *Collector) Hints(n int) []match.Evidence {
 		out = append(out, cand.Evidence)
 	}
 	return out
+}
+
+// FailedRegion returns the lines of the command whose failure the runner reported first:
+// from its echo ("$ make test") or the start of its step, to the runner's verdict ("The
+// command \"make test\" exited with 2.", "Process completed with exit code 1."). ok is false
+// when the log holds no verdict. An error inside this region is what failed the job; the same
+// error earlier, in a command that went on to succeed, did not.
+func (c *Collector) FailedRegion() (from, to int, ok bool) {
+	if c.failLine == 0 {
+		return 0, 0, false
+	}
+	return max(c.failFrom, 1), c.failLine, true
 }
 
 // isCommandEcho reports a shell trace or runner echo of a command about to run.

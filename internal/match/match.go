@@ -15,8 +15,12 @@ import (
 	"github.com/sleuth-ci/sleuth/playbook"
 )
 
-// MaxHitsPerPlaybook bounds the hits kept per playbook; later ones are only counted.
-const MaxHitsPerPlaybook = 5
+// MaxHitsPerPlaybook bounds the hits kept per playbook from the start of the log, and
+// LastHitsPerPlaybook those kept from its end; the ones between are only counted.
+const (
+	MaxHitsPerPlaybook  = 5
+	LastHitsPerPlaybook = 3
+)
 
 // MaxLineBytes bounds the text kept for one evidence line.
 const MaxLineBytes = 2000
@@ -196,8 +200,10 @@ type Hit struct {
 // Result is everything one playbook matched in a log.
 type Result struct {
 	Playbook *playbook.Playbook
-	Hits     []Hit // the first MaxHitsPerPlaybook hits, in line order
+	Hits     []Hit // the first MaxHitsPerPlaybook hits and the last LastHitsPerPlaybook, in line order
 	Count    int   // all confirmed hits, including those not kept
+
+	last [LastHitsPerPlaybook]Hit // ring of the latest hits past the first ones
 }
 
 // Observer receives every line, with whether it contains a hint keyword. It must not keep
@@ -315,9 +321,14 @@ func (m *Matcher) Finish() []Result {
 	m.pending = nil
 	var out []Result
 	for _, r := range m.results {
-		if r.Count > 0 {
-			out = append(out, r)
+		if r.Count == 0 {
+			continue
 		}
+		extra := min(r.Count-MaxHitsPerPlaybook, LastHitsPerPlaybook)
+		for i := extra; i > 0; i-- {
+			r.Hits = append(r.Hits, r.last[(r.Count-MaxHitsPerPlaybook-i)%LastHitsPerPlaybook])
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -339,10 +350,6 @@ func (m *Matcher) line(num int) *ringLine {
 func (m *Matcher) check(p pending) {
 	a := &m.c.anchors[p.anchor]
 	res := &m.results[a.playbook]
-	if res.Count >= MaxHitsPerPlaybook {
-		res.Count++ // counted, but its window is not worth checking again
-		return
-	}
 	w := &m.c.windows[a.playbook]
 	from, to := p.line-w.size, p.line+w.size
 	for _, re := range w.none {
@@ -374,8 +381,12 @@ func (m *Matcher) check(p pending) {
 		Support:  sortEvidence(support),
 		Captures: m.captures(a, anchorLine, from, to),
 	}
+	if res.Count < MaxHitsPerPlaybook {
+		res.Hits = append(res.Hits, hit)
+	} else {
+		res.last[(res.Count-MaxHitsPerPlaybook)%LastHitsPerPlaybook] = hit
+	}
 	res.Count++
-	res.Hits = append(res.Hits, hit)
 }
 
 // captures collects named groups of the anchor regex, then the playbook's extract rules,

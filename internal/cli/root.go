@@ -157,7 +157,6 @@ Exit codes: 0 diagnosed, 1 nothing known matched, 2 usage or input error.`,
 		newListCmd(g),
 		newDocsCmd(g),
 		newPlaybooksCmd(g),
-		newEvalCmd(g),
 	)
 	return root
 }

@@ -34,13 +34,19 @@ func newAutomaton(patterns []string) *automaton {
 		panic("automaton: too many distinct bytes") // cannot happen: at most 256 byte values
 	}
 
-	// Trie, with -1 for a missing edge.
-	trie := []int32{}
-	own := [][]int32{nil}
+	// Trie, with -1 for a missing edge. There are at most as many states as pattern bytes.
+	maxStates := 1
+	for _, p := range patterns {
+		maxStates += len(p)
+	}
+	trie := make([]int32, 0, maxStates*a.width)
+	own := make([][]int32, 1, maxStates)
+	empty := make([]int32, a.width)
+	for i := range empty {
+		empty[i] = -1
+	}
 	newState := func() int32 {
-		for i := 0; i < a.width; i++ {
-			trie = append(trie, -1)
-		}
+		trie = append(trie, empty...)
 		return int32(len(trie)/a.width - 1)
 	}
 	newState()

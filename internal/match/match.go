@@ -10,7 +10,9 @@ package match
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
+	"sync"
 
 	"github.com/sleuth-ci/sleuth/playbook"
 )
@@ -42,18 +44,39 @@ type Catalog struct {
 type anchor struct {
 	playbook int
 	pattern  playbook.Pattern
-	re       *regexp.Regexp // nil when the literal hit alone confirms the anchor
+	re       *lazyRegexp // nil when the literal hit alone confirms the anchor
 }
 
 type window struct {
 	size int
-	all  []*regexp.Regexp
-	none []*regexp.Regexp
+	all  []*lazyRegexp
+	none []*lazyRegexp
 }
 
 type extract struct {
 	name string
+	re   *lazyRegexp
+}
+
+// lazyRegexp compiles on first use: most patterns never see a candidate line, and compiling
+// them all would dominate the start-up of a short analysis.
+type lazyRegexp struct {
+	expr string
+	once sync.Once
 	re   *regexp.Regexp
+}
+
+func (l *lazyRegexp) get() *regexp.Regexp {
+	l.once.Do(func() {
+		re, err := regexp.Compile(l.expr)
+		if err != nil {
+			// The loader validated the syntax; a regex that still fails to compile (too large)
+			// matches nothing rather than stopping the analysis.
+			re = regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
+		}
+		l.re = re
+	})
+	return l.re
 }
 
 // Compile builds the catalog. hintWords are extra case-insensitive literals whose presence on
@@ -98,11 +121,10 @@ func Compile(pbs []*playbook.Playbook, hintWords []string) (*Catalog, error) {
 
 		var exs []extract
 		for _, ex := range p.Extract {
-			re, err := regexp.Compile(ex.Re)
-			if err != nil {
+			if _, err := syntax.Parse(ex.Re, syntax.Perl); err != nil {
 				return nil, fmt.Errorf("%s: extract %s: %v", p.Path, ex.Name, err)
 			}
-			exs = append(exs, extract{name: ex.Name, re: re})
+			exs = append(exs, extract{name: ex.Name, re: &lazyRegexp{expr: ex.Re}})
 		}
 		c.extracts = append(c.extracts, exs)
 
@@ -151,12 +173,12 @@ func Compile(pbs []*playbook.Playbook, hintWords []string) (*Catalog, error) {
 	return c, nil
 }
 
-func compilePattern(p *playbook.Playbook, pat playbook.Pattern) (*regexp.Regexp, error) {
-	re, err := regexp.Compile(pat.AsRegex())
-	if err != nil {
+func compilePattern(p *playbook.Playbook, pat playbook.Pattern) (*lazyRegexp, error) {
+	expr := pat.AsRegex()
+	if _, err := syntax.Parse(expr, syntax.Perl); err != nil {
 		return nil, fmt.Errorf("%s:%d: invalid pattern %q: %v", p.Path, pat.Line, pat.String(), err)
 	}
-	return re, nil
+	return &lazyRegexp{expr: expr}, nil
 }
 
 func isASCII(s string) bool {
@@ -285,7 +307,7 @@ func (m *Matcher) candidate(ai int32, l Line) {
 	}
 	m.seen[ai] = m.stamp
 	a := &m.c.anchors[ai]
-	if a.re != nil && !a.re.Match(l.Text) {
+	if a.re != nil && !a.re.get().Match(l.Text) {
 		return
 	}
 	// One queued anchor per playbook and line is enough.
@@ -352,7 +374,8 @@ func (m *Matcher) check(p pending) {
 	res := &m.results[a.playbook]
 	w := &m.c.windows[a.playbook]
 	from, to := p.line-w.size, p.line+w.size
-	for _, re := range w.none {
+	for _, lre := range w.none {
+		re := lre.get()
 		for n := from; n <= to; n++ {
 			if l := m.line(n); l != nil && re.Match(l.text) {
 				return
@@ -360,7 +383,8 @@ func (m *Matcher) check(p pending) {
 		}
 	}
 	var support []Evidence
-	for _, re := range w.all {
+	for _, lre := range w.all {
+		re := lre.get()
 		found := false
 		for n := from; n <= to && !found; n++ {
 			if l := m.line(n); l != nil && re.Match(l.text) {
@@ -394,8 +418,9 @@ func (m *Matcher) check(p pending) {
 func (m *Matcher) captures(a *anchor, anchorLine *ringLine, from, to int) map[string]string {
 	out := map[string]string{}
 	if a.re != nil {
-		if sub := a.re.FindSubmatch(anchorLine.text); sub != nil {
-			for i, name := range a.re.SubexpNames() {
+		re := a.re.get()
+		if sub := re.FindSubmatch(anchorLine.text); sub != nil {
+			for i, name := range re.SubexpNames() {
 				if name != "" && len(sub[i]) > 0 {
 					out[name] = string(sub[i])
 				}
@@ -406,9 +431,10 @@ func (m *Matcher) captures(a *anchor, anchorLine *ringLine, from, to int) map[st
 		if _, done := out[ex.name]; done {
 			continue
 		}
-		idx := ex.re.SubexpIndex(ex.name)
+		re := ex.re.get()
+		idx := re.SubexpIndex(ex.name)
 		try := func(text []byte) bool {
-			sub := ex.re.FindSubmatch(text)
+			sub := re.FindSubmatch(text)
 			if sub != nil && len(sub[idx]) > 0 {
 				out[ex.name] = string(sub[idx])
 				return true

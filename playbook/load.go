@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path"
@@ -249,4 +250,25 @@ func Merge(packs ...[]*Playbook) ([]*Playbook, error) {
 		return out, errs
 	}
 	return out, nil
+}
+
+// Checksum identifies the names and contents of the YAML files in fsys: the generated index
+// of the bundled catalog records it, to know whether it is stale.
+func Checksum(fsys fs.FS) uint32 {
+	var names []string
+	fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yaml") {
+			names = append(names, p)
+		}
+		return nil
+	})
+	sort.Strings(names)
+	table := crc32.MakeTable(crc32.Castagnoli)
+	sum := uint32(0)
+	for _, n := range names {
+		data, _ := fs.ReadFile(fsys, n)
+		sum = crc32.Update(sum, table, []byte(n))
+		sum = crc32.Update(sum, table, data)
+	}
+	return sum
 }

@@ -100,7 +100,7 @@ func (o *analyzeOptions) render(as []*diagnose.Analysis) error {
 
 // compiled loads and compiles the catalog with the hint keywords.
 func (g *global) compiled() (*match.Catalog, error) {
-	pbs, err := g.playbooks()
+	pbs, err := g.matchingPlaybooks()
 	if err != nil {
 		return nil, err
 	}

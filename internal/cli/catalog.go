@@ -126,7 +126,7 @@ func newListCmd(g *global) *cobra.Command {
   sleuth list --patterns > patterns.txt && rg -i -f patterns.txt build.log`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pbs, err := g.playbooks()
+			pbs, err := g.matchingPlaybooks()
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}

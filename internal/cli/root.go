@@ -71,13 +71,11 @@ func usageErr(format string, args ...any) error {
 
 // global holds the flags every command shares.
 type global struct {
-	env     Env
-	packs   []string
-	noColor bool
-	catalog []*playbook.Playbook
-	loadErr error
-	loaded  bool
-	bundled []*playbook.Playbook
+	env      Env
+	packs    []string
+	noColor  bool
+	full     catalogLoad
+	matching catalogLoad
 }
 
 func (g *global) style() report.Style {
@@ -97,29 +95,48 @@ func (g *global) packDirs() []string {
 	return dirs
 }
 
-// playbooks loads the bundled catalog and the extra packs once.
+// catalogLoad is one way of loading the catalog, done once per command.
+type catalogLoad struct {
+	playbooks []*playbook.Playbook
+	err       error
+	done      bool
+}
+
+// playbooks loads the whole bundled catalog and the extra packs once: for the commands that
+// show whole playbooks.
 func (g *global) playbooks() ([]*playbook.Playbook, error) {
-	if g.loaded {
-		return g.catalog, g.loadErr
+	return g.load(&g.full, func() ([]*playbook.Playbook, error) {
+		return playbook.LoadFS(playbooks.FS, ".", "playbooks")
+	})
+}
+
+// matchingPlaybooks loads the same catalog with only the fields that matching and listing
+// need, from the generated index: no YAML to parse when a command starts.
+func (g *global) matchingPlaybooks() ([]*playbook.Playbook, error) {
+	return g.load(&g.matching, playbooks.ForMatching)
+}
+
+func (g *global) load(c *catalogLoad, bundled func() ([]*playbook.Playbook, error)) ([]*playbook.Playbook, error) {
+	if c.done {
+		return c.playbooks, c.err
 	}
-	g.loaded = true
-	bundled, err := playbook.LoadFS(playbooks.FS, ".", "playbooks")
+	c.done = true
+	pbs, err := bundled()
 	if err != nil {
-		g.loadErr = fmt.Errorf("bundled catalog: %w", err)
-		return nil, g.loadErr
+		c.err = fmt.Errorf("bundled catalog: %w", err)
+		return nil, c.err
 	}
-	g.bundled = bundled
-	packs := [][]*playbook.Playbook{bundled}
+	packs := [][]*playbook.Playbook{pbs}
 	for _, dir := range g.packDirs() {
 		pack, err := playbook.LoadDir(dir)
 		if err != nil {
-			g.loadErr = err
+			c.err = err
 			return nil, err
 		}
 		packs = append(packs, pack)
 	}
-	g.catalog, g.loadErr = playbook.Merge(packs...)
-	return g.catalog, g.loadErr
+	c.playbooks, c.err = playbook.Merge(packs...)
+	return c.playbooks, c.err
 }
 
 // NewRoot builds the command tree.

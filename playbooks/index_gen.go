@@ -4,7 +4,7 @@ package playbooks
 
 import "github.com/sleuth-ci/sleuth/playbook"
 
-const indexChecksum = 3859917608
+const indexChecksum = 4128066386
 
 func window(n int) *int { return &n }
 

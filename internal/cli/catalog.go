@@ -42,6 +42,7 @@ try it locally.`,
 				}
 				return usageErr("%s", msg)
 			}
+			p = display([]*playbook.Playbook{p})[0]
 			if markdown {
 				return report.PlaybookMarkdown(g.env.Stdout, p)
 			}
@@ -142,6 +143,10 @@ func newListCmd(g *global) *cobra.Command {
 				}
 				pbs = kept
 			}
+			if !patterns {
+				// --patterns prints regexes other tools run: they are printed as written.
+				pbs = display(pbs)
+			}
 			switch {
 			case patterns:
 				seen := map[string]bool{}
@@ -206,6 +211,7 @@ index.md grouped by category.`,
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
+			pbs = display(pbs)
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return usageErr("%v", err)
 			}

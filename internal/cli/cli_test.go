@@ -30,10 +30,23 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"gzip-copy": gzipCopy,
-		},
+		Cmds: scriptCmds(),
 	})
+}
+
+// scriptCmds are the custom testscript commands: gzip-copy, the registry helpers
+// (registry_script_test.go) and the CI API server (ciurl_script_test.go).
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"gzip-copy": gzipCopy,
+	}
+	for name, f := range registryCmds {
+		cmds[name] = f
+	}
+	for name, f := range ciCmds {
+		cmds[name] = f
+	}
+	return cmds
 }
 
 // gzipCopy compresses file SRC into DST: gzip-copy SRC DST.

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sleuth-ci/sleuth/internal/lint"
+	"github.com/sleuth-ci/sleuth/internal/redact"
 	"github.com/sleuth-ci/sleuth/playbook"
 )
 
@@ -36,7 +37,7 @@ func newPlaybooksCmd(g *global) *cobra.Command {
 				}
 			}
 			for _, p := range mine {
-				fmt.Fprintln(g.env.Stdout, p)
+				fmt.Fprintln(g.env.Stdout, redact.String(p.Error()))
 			}
 			if len(mine) > 0 {
 				fmt.Fprintf(g.env.Stdout, "%d problems in %d playbooks\n", len(mine), len(pbs))
@@ -62,7 +63,8 @@ func newPlaybooksCmd(g *global) *cobra.Command {
 				return &exitError{code: ExitUsage, err: err}
 			}
 			for _, f := range failures {
-				fmt.Fprintln(g.env.Stdout, f)
+				// Failures quote example log lines and captures.
+				fmt.Fprintln(g.env.Stdout, redact.String(f.String()))
 			}
 			fmt.Fprintf(g.env.Stdout, "%d passed, %d failed\n", runs-len(failures), len(failures))
 			if len(failures) > 0 {

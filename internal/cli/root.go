@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/sleuth-ci/sleuth/internal/redact"
 	"github.com/sleuth-ci/sleuth/internal/report"
 	"github.com/sleuth-ci/sleuth/playbook"
 	"github.com/sleuth-ci/sleuth/playbooks"
@@ -174,6 +175,13 @@ Exit codes: 0 diagnosed, 1 nothing known matched, 2 usage or input error.`,
 		newListCmd(g),
 		newDocsCmd(g),
 		newPlaybooksCmd(g),
+		newEvalCmd(g),
+		newCredsCmd(g),
+		newRegistryCmd(g),
+		newEnvCmd(g),
+		newProbeCmd(g),
+		newPullCmd(g),
+		newDoctorCmd(g),
 	)
 	return root
 }
@@ -201,13 +209,15 @@ func Run(env Env, args []string) int {
 	return ExitUsage
 }
 
+// printError prints err, one line per problem. Messages can quote a path, a URL or a line of
+// a file the user gave, so they are redacted like a log.
 func printError(w io.Writer, err error) {
 	var pe playbook.Errors
 	if errors.As(err, &pe) {
 		for _, e := range pe {
-			fmt.Fprintf(w, "sleuth: %s\n", e)
+			fmt.Fprintf(w, "sleuth: %s\n", redact.String(e.Error()))
 		}
 		return
 	}
-	fmt.Fprintf(w, "sleuth: %s\n", err)
+	fmt.Fprintf(w, "sleuth: %s\n", redact.String(err.Error()))
 }

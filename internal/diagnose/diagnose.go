@@ -3,12 +3,15 @@
 package diagnose
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"strings"
 
 	"github.com/sleuth-ci/sleuth/internal/hints"
+	"github.com/sleuth-ci/sleuth/internal/logsrc"
 	"github.com/sleuth-ci/sleuth/internal/match"
 	"github.com/sleuth-ci/sleuth/playbook"
 )
@@ -61,6 +64,12 @@ func Run(r io.Reader, source string, cat *match.Catalog, opts Options) (*Analysi
 	m := cat.NewMatcher(hc)
 	lines, err := feed(r, m)
 	if err != nil {
+		// A source's own errors already name it.
+		var se *logsrc.SourceError
+		var pe *fs.PathError
+		if errors.As(err, &se) || errors.As(err, &pe) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	a := &Analysis{

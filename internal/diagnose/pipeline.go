@@ -5,6 +5,7 @@ import (
 
 	"github.com/sleuth-ci/sleuth/internal/logsrc"
 	"github.com/sleuth-ci/sleuth/internal/match"
+	"github.com/sleuth-ci/sleuth/internal/redact"
 )
 
 // Reading and normalizing run on one goroutine, matching on another, so a long log uses two
@@ -34,9 +35,15 @@ type scanResult struct {
 }
 
 // scanLines reads r into batches until EOF, an error, or stop is closed.
+//
+// Private keys printed over several lines are masked here, before the matcher sees a line:
+// only the whole stream knows that a line of base64 lies between a BEGIN and an END line,
+// and an evidence line, a hint or a capture no longer does. Every other secret is
+// recognisable on its own line and is masked where the analysis leaves the program.
 func scanLines(r io.Reader, free <-chan *batch, full chan<- *batch, stop <-chan struct{}) scanResult {
 	defer close(full)
 	sc := logsrc.NewScanner(r)
+	var keys redact.Keys
 	var b *batch
 	send := func() bool {
 		select {
@@ -58,7 +65,7 @@ func scanLines(r io.Reader, free <-chan *batch, full chan<- *batch, stop <-chan 
 		}
 		l := sc.Line()
 		start := len(b.text)
-		b.text = append(b.text, l.Text...)
+		b.text = append(b.text, keys.Bytes(l.Text)...)
 		b.lines = append(b.lines, batchLine{num: l.Num, start: start, end: len(b.text), step: l.Step})
 		if len(b.lines) == batchLines && !send() {
 			return scanResult{sc.Lines(), nil}

@@ -122,8 +122,7 @@ func (c *Collector) Observe(l match.Line, keyword bool) {
 		if c.failLine == 0 && len(text) > 0 && !isBlank(text) {
 			t := &c.tail[c.tails%tailLines]
 			t.num, t.step, t.cmd = l.Num, l.Step, c.cmdLine
-			n := min(len(text), match.MaxLineBytes)
-			t.text = append(t.text[:0], text[:n]...)
+			t.text = append(t.text[:0], match.Cut(text)...)
 			c.tails++
 		}
 		return
@@ -176,10 +175,7 @@ func (c *Collector) addFollowed(l match.Line, s int) {
 }
 
 func (c *Collector) add(l match.Line, s int, first bool) {
-	text := l.Text
-	if len(text) > match.MaxLineBytes {
-		text = text[:match.MaxLineBytes]
-	}
+	text := match.Cut(l.Text)
 	c.ring[c.count%keep] = Candidate{
 		Evidence: match.Evidence{Line: l.Num, Text: string(bytes.TrimRight(text, " \t")), Step: l.Step},
 		Score:    s,

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/sleuth-ci/sleuth/internal/check"
 	"github.com/sleuth-ci/sleuth/internal/diagnose"
 	"github.com/sleuth-ci/sleuth/internal/match"
 	"github.com/sleuth-ci/sleuth/playbook"
@@ -92,6 +94,89 @@ func lintOne(p *playbook.Playbook, ids map[string]bool) []*Problem {
 		if !ids[r] {
 			bad(p.Line, "related id %q is not in the catalog", r)
 		}
+	}
+	for _, msg := range lintChecks(p) {
+		bad(p.Line, "%s", msg)
+	}
+	return out
+}
+
+// lintChecks checks the live checks: known kinds and arguments, the required arguments, and
+// placeholders that name captures the playbook can produce (extract names and named groups
+// of its anchor regexes).
+func lintChecks(p *playbook.Playbook) []string {
+	var out []string
+	captures := Captures(p)
+	for i, c := range p.Checks {
+		where := fmt.Sprintf("checks[%d] (%s)", i, c.Kind)
+		spec, ok := check.Lookup(c.Kind)
+		if !ok {
+			var kinds []string
+			for _, s := range check.Kinds {
+				kinds = append(kinds, s.Kind)
+			}
+			out = append(out, fmt.Sprintf("%s: unknown check kind %q (known: %s)", where, c.Kind, strings.Join(kinds, ", ")))
+			continue
+		}
+		known := spec.Args()
+		for _, k := range sortedKeys(c.Args) {
+			if !slices.Contains(known, k) {
+				out = append(out, fmt.Sprintf("%s: unknown argument %q (it takes %s)", where, k, strings.Join(known, ", ")))
+			}
+		}
+		for _, k := range spec.Required {
+			if strings.TrimSpace(c.Args[k]) == "" {
+				out = append(out, fmt.Sprintf("%s: argument %q is required", where, k))
+			}
+		}
+		for _, k := range sortedKeys(c.Args) {
+			names := check.Placeholders(c.Args[k])
+			if len(names) > 0 && slices.Contains(spec.Literal, k) {
+				out = append(out, fmt.Sprintf("%s: argument %q must be literal: it says where a token may be sent, which a log must not decide", where, k))
+				continue
+			}
+			for _, n := range names {
+				if !captures[n] {
+					out = append(out, fmt.Sprintf("%s: argument %s uses {{%s}}, which the playbook never captures (captures: %s)", where, k, n, strings.Join(sortedSet(captures), ", ")))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Captures lists the names a playbook can capture: its extract names and the named groups of
+// its anchor regexes.
+func Captures(p *playbook.Playbook) map[string]bool {
+	out := map[string]bool{}
+	for _, ex := range p.Extract {
+		out[ex.Name] = true
+	}
+	for _, pat := range p.Match.Any {
+		if pat.Regex == "" {
+			continue
+		}
+		re, err := regexp.Compile(pat.Regex)
+		if err != nil {
+			continue
+		}
+		for _, n := range re.SubexpNames() {
+			if n != "" {
+				out[n] = true
+			}
+		}
+	}
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return []string{"none"}
 	}
 	return out
 }

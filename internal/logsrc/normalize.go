@@ -27,6 +27,18 @@ func Normalize(line []byte) []byte {
 	return n.normalize(line)
 }
 
+// StepMarker starts a line that opens the step named by the rest of the line, replacing
+// any open steps. sleuth's CI fetchers write it where they put one log together from
+// per-step pieces (CircleCI step outputs, GitHub's run log archive), so evidence names the
+// step; the marker line itself has no text.
+const StepMarker = "##[step]"
+
+// StepLine returns the "\n"-terminated marker line that opens the step name.
+func StepLine(name string) string {
+	name = strings.Join(strings.Fields(name), " ")
+	return StepMarker + string(trimName([]byte(name))) + "\n"
+}
+
 // lineStart marks the bytes that may begin a timestamp prefix, a BOM or a CI
 // marker, so lines starting with any other byte skip those checks entirely.
 var lineStart = [256]bool{
@@ -238,6 +250,10 @@ func (n *normalizer) githubLogCommand(seg []byte) ([]byte, bool) {
 		return msg, true
 	case "endgroup":
 		n.steps.endGroup()
+		return nil, true
+	case "step":
+		// sleuth's own step boundary (StepLine): the marker line has no text.
+		n.steps.set(msg)
 		return nil, true
 	case "error", "warning", "notice", "debug", "command", "section", "info":
 		return msg, true
@@ -587,6 +603,12 @@ func stepName(name []byte) string {
 func trimName(name []byte) []byte {
 	name = bytes.TrimSpace(name)
 	if len(name) > maxStepName {
+		// Cut after the last blank within the limit, so that no word is kept in part (a
+		// token cut in half is no longer recognisable as a secret); a name without one is
+		// cut at a rune boundary.
+		if i := bytes.LastIndexAny(name[:maxStepName+1], " \t"); i > 0 {
+			return bytes.TrimSpace(name[:i])
+		}
 		i := maxStepName
 		for i > 0 && !utf8.RuneStart(name[i]) {
 			i--

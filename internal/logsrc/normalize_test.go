@@ -2,6 +2,7 @@ package logsrc
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -148,6 +149,34 @@ func TestStepTracking(t *testing.T) {
 		if string(got) != s.text || st.top() != s.step {
 			t.Errorf("%d: %q -> text %q step %q, want %q %q", i, s.in, got, st.top(), s.text, s.step)
 		}
+	}
+}
+
+// The step marker sleuth's CI fetchers write: any name (those a Buildkite header would
+// refuse as diff or test output too), no text of its own, replacing open steps.
+func TestStepMarker(t *testing.T) {
+	var st steps
+	n := normalizer{steps: &st}
+	seq := []struct{ in, text, step string }{
+		{"##[group]Run make", "Run make", "Run make"},
+		{"##[group]Inner", "Inner", "Inner"},
+		{strings.TrimSuffix(StepLine("./gradlew build"), "\n"), "", "./gradlew build"},
+		{"error: boom", "error: boom", "./gradlew build"},
+		{strings.TrimSuffix(StepLine("new  tests\r\n(2)"), "\n"), "", "new tests (2)"},
+		{"2024-05-01T13:00:00.0000000Z " + strings.TrimSuffix(StepLine("Run tests"), "\n"), "", "Run tests"},
+		{"##[step]", "", ""},
+	}
+	for i, s := range seq {
+		got := n.normalize([]byte(s.in))
+		if string(got) != s.text || st.top() != s.step {
+			t.Errorf("%d: %q -> text %q step %q, want %q %q", i, s.in, got, st.top(), s.text, s.step)
+		}
+	}
+	if l := StepLine("a\nb"); l != "##[step]a b\n" {
+		t.Errorf("StepLine = %q", l)
+	}
+	if l := StepLine(strings.Repeat("x", 1000)); len(l) != len(StepMarker)+maxStepName+1 {
+		t.Errorf("StepLine of a long name: %d bytes", len(l))
 	}
 }
 

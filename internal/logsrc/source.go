@@ -9,12 +9,14 @@ package logsrc
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"unicode/utf8"
 )
 
 // Source is an opened log: a file or stdin, transparently decompressed when
@@ -77,14 +79,80 @@ func newSource(name string, r io.Reader, c io.Closer) (*Source, error) {
 	if err != nil && err != io.EOF {
 		return nil, s.readError(err)
 	}
+	head := s.br
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(s.br)
 		if err != nil {
 			return nil, s.gzipError(err)
 		}
-		s.gz, s.r, s.Gzip = gz, gz, true
+		s.gz, s.Gzip = gz, true
+		head = bufio.NewReaderSize(gz, 64<<10)
+		s.r = head
+	}
+	// A binary file (an executable, an archive, random bytes) is not a log: say so rather
+	// than report that nothing matched.
+	b, err := head.Peek(binarySniff)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		if s.gz != nil {
+			return nil, s.gzipError(err)
+		}
+		return nil, s.readError(err)
+	}
+	if what := binaryKind(b); what != "" {
+		return nil, &SourceError{Name: name, Msg: "not a text log", Err: errors.New(what)}
 	}
 	return s, nil
+}
+
+// binarySniff is how much of the start of a log is looked at to tell binary data from text.
+const binarySniff = 8 << 10
+
+// binaryKind says what binary data b (the start of a file) is, or "" for text. Logs may
+// hold a few NUL bytes, control characters or invalid UTF-8 (a crashed program's output, a
+// Docker stream header); only a known binary format, or a start where more than one byte in
+// ten is neither text nor an escape sequence, is binary.
+func binaryKind(b []byte) string {
+	for _, m := range binaryMagic {
+		if bytes.HasPrefix(b, []byte(m.magic)) {
+			return m.what
+		}
+	}
+	if len(b) < 32 {
+		return ""
+	}
+	bad := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b && c != '\b' || c == 0x7f {
+				bad++
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 && len(b)-i >= utf8.UTFMax {
+			bad++
+		}
+		i += n
+	}
+	if bad*10 > len(b) {
+		return "binary data"
+	}
+	return ""
+}
+
+var binaryMagic = []struct{ magic, what string }{
+	{"\x7fELF", "an ELF executable"},
+	{"MZ\x90\x00", "a Windows executable"},
+	{"\xcf\xfa\xed\xfe", "a Mach-O executable"},
+	{"\xca\xfe\xba\xbe", "a Mach-O or Java class file"},
+	{"PK\x03\x04", "a zip archive"},
+	{"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"},
+	{"\xfd7zXZ\x00", "xz data (decompress it first)"},
+	{"\x28\xb5\x2f\xfd", "zstd data (decompress it first)"},
+	{"\x89PNG", "a PNG image"},
+	{"%PDF-", "a PDF document"},
 }
 
 // Read reads decompressed bytes of the log.

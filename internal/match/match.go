@@ -8,12 +8,14 @@
 package match
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
 	"strings"
 	"sync"
 
+	"github.com/sleuth-ci/sleuth/internal/redact"
 	"github.com/sleuth-ci/sleuth/playbook"
 )
 
@@ -414,7 +416,9 @@ func (m *Matcher) check(p pending) {
 }
 
 // captures collects named groups of the anchor regex, then the playbook's extract rules,
-// tried on the anchor line first and then on the window.
+// tried on the anchor line first and then on the window. A capture is masked here, in the
+// context of its whole line: cut out of it, a password or a key's value is no longer
+// recognisable as one.
 func (m *Matcher) captures(a *anchor, anchorLine *ringLine, from, to int) map[string]string {
 	out := map[string]string{}
 	if a.re != nil {
@@ -422,7 +426,7 @@ func (m *Matcher) captures(a *anchor, anchorLine *ringLine, from, to int) map[st
 		if sub := re.FindSubmatch(anchorLine.text); sub != nil {
 			for i, name := range re.SubexpNames() {
 				if name != "" && len(sub[i]) > 0 {
-					out[name] = string(sub[i])
+					out[name] = redact.Within(string(anchorLine.text), string(sub[i]))
 				}
 			}
 		}
@@ -436,7 +440,7 @@ func (m *Matcher) captures(a *anchor, anchorLine *ringLine, from, to int) map[st
 		try := func(text []byte) bool {
 			sub := re.FindSubmatch(text)
 			if sub != nil && len(sub[idx]) > 0 {
-				out[ex.name] = string(sub[idx])
+				out[ex.name] = redact.Within(string(text), string(sub[idx]))
 				return true
 			}
 			return false
@@ -457,11 +461,20 @@ func (m *Matcher) captures(a *anchor, anchorLine *ringLine, from, to int) map[st
 }
 
 func evidence(l *ringLine) Evidence {
-	text := l.text
-	if len(text) > MaxLineBytes {
-		text = text[:MaxLineBytes]
+	return Evidence{Line: l.num, Text: string(Cut(l.text)), Step: l.step}
+}
+
+// Cut shortens a line to at most MaxLineBytes for evidence. A longer line is cut after its
+// last blank within the limit, so that no word is kept in part: a token or key cut in half
+// is no longer recognisable as a secret, and its first half would be printed.
+func Cut(text []byte) []byte {
+	if len(text) <= MaxLineBytes {
+		return text
 	}
-	return Evidence{Line: l.num, Text: string(text), Step: l.step}
+	if i := bytes.LastIndexAny(text[:MaxLineBytes+1], " \t"); i > 0 {
+		return text[:i]
+	}
+	return text[:MaxLineBytes]
 }
 
 func appendEvidence(list []Evidence, e Evidence) []Evidence {

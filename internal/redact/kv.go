@@ -1,6 +1,9 @@
 package redact
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // The generic key/value rule: PASSWORD=x, DB_PASSWORD: x, "client_secret": "x",
 // --password x, --token=x, ?access_token=x, password = x (ini files), :password => "x".
@@ -35,7 +38,8 @@ var keyWords = []keyWord{
 	{"privatekey", "private-key", false, false},
 	{"private_key", "private-key", false, false},
 	{"private-key", "private-key", false, false},
-	{"credential", "credentials", true, false},
+	// only last: "docker-credential-desktop" names a helper program, not a secret
+	{"credential", "credentials", true, true},
 	{"_auth", "auth", false, true},
 	{"-auth", "auth", false, true},
 }
@@ -72,6 +76,45 @@ var notSecretSuffix = map[string]bool{
 	"sh": true, "erl": true, "ex": true, "exs": true, "class": true, "jar": true, "lock": true,
 }
 
+// hostSuffix lists last labels that make a dotted key a host name.
+var hostSuffix = map[string]bool{
+	"com": true, "org": true, "net": true, "io": true, "dev": true, "example": true,
+	"internal": true, "local": true, "cloud": true, "co": true, "gov": true, "edu": true,
+}
+
+// notSecretValues are values of a secret-looking key that are settings, not secrets:
+// "id-token: write" in a workflow's permissions.
+var notSecretValues = map[string]bool{
+	"read": true, "write": true, "read-all": true, "write-all": true,
+}
+
+// codeCall matches a value that is a function or method call in source code:
+// password = providers.gradleProperty("repoPassword"), token: os.Getenv("TOKEN").
+var codeCall = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\($`)
+
+// groupedNumber matches a number written with thousands separators: "GITHUB_TOKEN: 1,000
+// requests per hour".
+var groupedNumber = regexp.MustCompile(`^[0-9]{1,3}(?:,[0-9]{3})+$`)
+
+// envVarName reports an UPPER_SNAKE_CASE name with an underscore: the name of the
+// variable that holds the secret (server-password: MAVEN_PASSWORD), not the secret.
+func envVarName(v string) bool {
+	if strings.IndexByte(v, '_') < 0 {
+		return false
+	}
+	letters := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= 'A' && c <= 'Z':
+			letters = true
+		case c >= '0' && c <= '9' || c == '_':
+		default:
+			return false
+		}
+	}
+	return letters && v[0] != '_' && !(v[0] >= '0' && v[0] <= '9')
+}
+
 // stopWords are words that follow a --password style flag in prose ("Using --password via
 // the CLI is insecure"), never a password.
 var stopWords = map[string]bool{
@@ -86,6 +129,10 @@ var stopWords = map[string]bool{
 // secretKey reports whether key names a secret, and its kind.
 func secretKey(key string) (string, bool) {
 	lk := strings.ToLower(key)
+	// A host name is not a key: token.actions.githubusercontent.com:sub in a trust policy.
+	if i := strings.LastIndexByte(lk, '.'); i >= 0 && hostSuffix[lk[i+1:]] {
+		return "", false
+	}
 	bestEnd, kind := -1, ""
 	for _, kw := range keyWords {
 		for from := 0; ; {
@@ -317,7 +364,8 @@ func secretValue(s string, ks, ke int) (int, int, bool) {
 		return 0, 0, false
 	}
 	v := s[a:b]
-	if v[0] == '=' || isPlaceholder(v) || !hasAlnum(v) {
+	if v[0] == '=' || isPlaceholder(v) || !hasAlnum(v) || notSecretValues[strings.ToLower(v)] ||
+		codeCall.MatchString(v) || envVarName(v) || groupedNumber.MatchString(v) {
 		return 0, 0, false
 	}
 	switch sep {

@@ -1,9 +1,11 @@
 package redact
 
 import (
+	"bytes"
 	"regexp"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // PEM private keys. "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE
@@ -174,6 +176,38 @@ func (st *Stream) Line(text string) string {
 		st.inKey, st.lines = true, 0
 	}
 	return out
+}
+
+// Bytes is Line for a line held in a byte slice that the caller may reuse. It returns line
+// itself, without allocating, when nothing was masked, and a new slice otherwise.
+func (st *Stream) Bytes(line []byte) []byte {
+	// The string view is only read while Line runs; when Line masks nothing it returns this
+	// very string, which is how an unchanged line is told apart without comparing bytes.
+	s := unsafe.String(unsafe.SliceData(line), len(line))
+	out := st.Line(s)
+	if len(out) == len(s) && unsafe.StringData(out) == unsafe.StringData(s) {
+		return line
+	}
+	return []byte(out)
+}
+
+// Keys masks private keys printed over several lines, and only those: a line is looked at
+// closely only inside a key block or when it contains "PRIVATE KEY", so that the cost on
+// other lines is one substring search. Lines are masked as Stream masks them. It is meant
+// to run over a whole log before anything keeps a line out of its context; the other
+// secrets, which one line identifies, are masked where text leaves the program. The zero
+// value is ready to use; a Keys is not safe for concurrent use.
+type Keys struct{ st Stream }
+
+var privateKey = []byte("PRIVATE KEY")
+
+// Bytes returns line with private key material masked: line itself, without allocating,
+// when there was none, and a new slice otherwise.
+func (k *Keys) Bytes(line []byte) []byte {
+	if !k.st.inKey && !bytes.Contains(line, privateKey) {
+		return line
+	}
+	return k.st.Bytes(line)
 }
 
 // opensKeyBlock reports whether the last BEGIN marker of a line has no END after it and is

@@ -378,3 +378,16 @@ func TestPrefilterSound(t *testing.T) {
 		}
 	}
 }
+
+// Docker's own message about a missing credential helper names the helper program; nothing
+// in it is secret.
+func TestCredentialHelperMessageIsKept(t *testing.T) {
+	for _, line := range []string{
+		`error getting credentials - err: exec: "docker-credential-desktop": executable file not found in $PATH, out: ` + "``",
+		`exec: "docker-credential-gcloud": executable file not found in %PATH%`,
+	} {
+		if got := String(line); got != line {
+			t.Errorf("String(%q) = %q, want it unchanged", line, got)
+		}
+	}
+}

@@ -43,11 +43,20 @@ var rules = []rule{
 	tokenRule("terraform-token", []string{".atlasv1."}, `[0-9A-Za-z]{14}\.atlasv1\.[0-9A-Za-z_=-]{60,70}`),
 	tokenRule("artifactory-token", []string{"akcp"}, `AKCp[0-9A-Za-z]{69}`),
 	tokenRule("acr-password", []string{"+acr"}, `[0-9A-Za-z+/]{42}\+ACR[0-9A-Za-z]{6}`),
+	tokenRule("vault-token", []string{"hvs.", "hvb.", "hvr."}, `\bhv[sbr]\.[0-9A-Za-z_-]{24,}`),
+	// Microsoft Entra ID (Azure AD) client secrets: three characters, a digit, "Q~", 31-34 more.
+	groupRule("azure-client-secret", []string{"q~"},
+		`(?:^|[^0-9A-Za-z_~.])([0-9A-Za-z_~.]{3}[0-9]Q~[0-9A-Za-z_~.-]{31,34})`, 1, false),
 	tokenRule("jwt", []string{"eyj", "ewogic", "ewoid"},
 		`(?:eyJ|ewogIC|ewoid)[0-9A-Za-z_-]{10,}={0,2}\.(?:eyJ|ewo)[0-9A-Za-z_-]{10,}={0,2}\.[0-9A-Za-z_+/=-]*`),
 
 	// Private keys (see pem.go) and JSON service account keys.
 	{kind: "private-key", keywords: []string{"private key"}, apply: redactPEM},
+	// A PEM private key encoded in base64 as a whole (kubeconfig client-key-data, Kubernetes
+	// secret data, CI variables): "-----BEGIN" then "PRIVATE KEY" at one of its three
+	// alignments. Certificates ("CERTIFICATE") are left alone.
+	tokenRule("private-key", []string{"ls0tls1crudjti"},
+		`LS0tLS1CRUdJTi[0-9A-Za-z+/]{0,24}?(?:UFJJVkFURSBLRV|BSSVZBVEUgS0V|QUklWQVRFIEtFW)[0-9A-Za-z+/]*={0,2}`),
 	groupRule("private-key", []string{`"private_key"`},
 		`"private_key"[ \t]*:[ \t]*"((?:[^"\\\n]|\\.)*)"`, 1, true),
 
@@ -78,6 +87,8 @@ var rules = []rule{
 	{kind: "password", keywords: []string{"mysql"}, apply: redactMySQLPassword},
 	groupRule("netrc-password", []string{"machine"},
 		`\bmachine[ \t]+\S+[ \t]+(?:login[ \t]+\S+[ \t]+)?password[ \t]+(\S+)`, 1, true),
+	// A .netrc written over several lines: "  password VALUE" alone on its line.
+	{kind: "netrc-password", keywords: []string{"password"}, apply: redactNetrcLine},
 
 	// KEY=value, KEY: value, "key": "value", --flag value for secret-looking keys.
 	{kind: "password", keywords: keyValueKeywords(), apply: redactKeyValues},
@@ -197,7 +208,7 @@ func redactAWS(s string) string {
 
 // ---- .npmrc ------------------------------------------------------------------------------
 
-var npmrcRe = regexp.MustCompile(`(?:^|[^0-9A-Za-z_])(_authToken|_auth|_password)[ \t]*=[ \t]*["']?([^\s"']+)`)
+var npmrcRe = regexp.MustCompile("(?:^|[^0-9A-Za-z_])(_authToken|_auth|_password)[ \t]*=[ \t]*[\"']?([^\\s\"'`]+)")
 
 func redactNpmrc(s string) string {
 	locs := npmrcRe.FindAllStringSubmatchIndex(s, -1)
@@ -207,7 +218,7 @@ func redactNpmrc(s string) string {
 	var e edits
 	for _, loc := range locs {
 		v := s[loc[4]:loc[5]]
-		if isMarkers(v) || isPlaceholder(v) {
+		if isMarkers(v) || isPlaceholder(v) || !hasAlnum(v) {
 			continue
 		}
 		kind := "npm-token"
@@ -224,7 +235,8 @@ func redactNpmrc(s string) string {
 
 // ---- Authorization header ---------------------------------------------------------------
 
-var authHeaderRe = regexp.MustCompile(`\b(?:` + ci("proxy-") + `)?` + ci("authorization") + `["']?[ \t]*[:=][ \t]*["']?`)
+// The quotes may be escaped, as in JSON inside a JSON string: \"Authorization\":\"Bearer x\".
+var authHeaderRe = regexp.MustCompile(`\b(?:` + ci("proxy-") + `)?` + ci("authorization") + `(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?`)
 
 // schemes maps an HTTP authentication scheme (lower case) to the kind of its credential.
 var schemes = map[string]string{
@@ -576,4 +588,33 @@ func assignedAt(s string, end int) bool {
 		end++
 	}
 	return end < len(s) && s[end] == '='
+}
+
+// ---- .netrc over several lines -------------------------------------------------------------
+
+var netrcLineRe = regexp.MustCompile(`\bpassword[ \t]+([^\s"']+)[ \t\r]*(?:\n|$)`)
+
+// redactNetrcLine masks the value of a line that is only "password VALUE" (after
+// indentation or a timestamp), as in a .netrc file written one token per line. A value
+// made only of letters ("password incorrect", "Password expired") is a sentence, not a
+// password.
+func redactNetrcLine(s string) string {
+	locs := netrcLineRe.FindAllStringSubmatchIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var e edits
+	for _, loc := range locs {
+		v := s[loc[2]:loc[3]]
+		if !atLineStart(s, loc[0]) || isMarkers(v) || isPlaceholder(v) || stopWords[strings.ToLower(v)] {
+			continue
+		}
+		for i := 0; i < len(v); i++ {
+			if !isLetter(v[i]) {
+				e.add(loc[2], loc[3], "netrc-password")
+				break
+			}
+		}
+	}
+	return e.apply(s)
 }

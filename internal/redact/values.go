@@ -14,6 +14,9 @@ func isPlaceholder(v string) bool {
 	if maskedByCI(v) {
 		return true
 	}
+	if len(v) > 2 && v[0] == '\\' && v[1] == '$' {
+		v = v[1:] // \${NPM_TOKEN}: a reference, escaped for a shell
+	}
 	switch v[0] {
 	case '$':
 		return len(v) > 1 && (v[1] == '{' || v[1] == '(' || v[1] == '_' || isLetter(v[1]))

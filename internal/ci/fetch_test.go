@@ -265,6 +265,8 @@ func TestGitHubErrors(t *testing.T) {
 			"answered 401 Unauthorized (Bad credentials): GITHUB_TOKEN was sent and refused (wrong, revoked or expired token); set GH_TOKEN or GITHUB_TOKEN"},
 		{"no access", "https://github.com/acme/noscope/actions/runs/7/job/71", map[string]string{"GH_TOKEN": citest.Token},
 			"answered 403 Forbidden (Resource not accessible by personal access token): GH_TOKEN was sent and lacks access to job 71 of acme/noscope; it needs the actions:read permission"},
+		{"sso", "https://github.com/acme/sso/actions/runs/8/job/81", map[string]string{"GH_TOKEN": citest.Token},
+			"answered 403 Forbidden (Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.): authorize GH_TOKEN's token for the organization's SAML single sign-on at https://github.com/orgs/acme/sso?authorization_request=AbC123"},
 		{"rate limited", "https://github.com/acme/limited/actions/runs/6", nil,
 			"answered 403 Forbidden (API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)): GitHub API rate limit exceeded; it resets at 2030-03-17T17:46:40Z (in 12m); wait, or set GH_TOKEN or GITHUB_TOKEN"},
 		{"no failed jobs", "https://github.com/acme/app/actions/runs/5", nil,

@@ -164,6 +164,17 @@ func (s *githubSession) repoURL(format string, args ...any) string {
 }
 
 func (s *githubSession) explain(err error, what string) error {
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusForbidden && s.a.used != "" {
+		// An organization with SAML single sign-on refuses tokens not authorized for it.
+		if sso := he.Header.Get("X-GitHub-SSO"); strings.HasPrefix(sso, "required") {
+			hint := "authorize " + s.a.used + "'s token for the organization's SAML single sign-on"
+			if _, u, ok := strings.Cut(sso, "url="); ok {
+				hint += " at " + strings.TrimSpace(u)
+			}
+			return fmt.Errorf("%s: %s", he, hint)
+		}
+	}
 	return s.c.explain(err, what, s.a, s.c.githubLimited)
 }
 

@@ -129,6 +129,13 @@ func fixedPiece(re *syntax.Regexp) []string {
 		return classLiterals(re)
 	case syntax.OpCapture:
 		return fixedPiece(re.Sub[0])
+	case syntax.OpQuest:
+		// s? is s or nothing: \.pyi?: is one of .py: and .pyi:
+		s := fixedPiece(re.Sub[0])
+		if s == nil || len(s) > 8 {
+			return nil
+		}
+		return append([]string{""}, s...)
 	case syntax.OpAlternate:
 		var out []string
 		for _, sub := range re.Sub {
@@ -189,7 +196,8 @@ func classLiterals(re *syntax.Regexp) []string {
 	return out
 }
 
-// betterSet prefers sets whose shortest literal is longer, then smaller sets.
+// betterSet prefers sets whose shortest literal is longer, then sets of rarer text (a rarer
+// literal makes fewer candidate lines), then smaller sets.
 func betterSet(a, b []string) bool {
 	if b == nil {
 		return true
@@ -198,7 +206,40 @@ func betterSet(a, b []string) bool {
 	if ma != mb {
 		return ma > mb
 	}
+	if ca, cb := commonness(a), commonness(b); ca != cb {
+		return ca < cb
+	}
 	return len(a) < len(b)
+}
+
+// commonness is how common the most common literal of a set is in log text: the sum of its
+// bytes' commonness.
+func commonness(set []string) int {
+	worst := 0
+	for _, s := range set {
+		c := 0
+		for i := 0; i < len(s); i++ {
+			c += byteCommonness(s[i])
+		}
+		worst = max(worst, c)
+	}
+	return worst
+}
+
+// byteCommonness ranks bytes by how often they appear in CI logs, roughly: spaces and the
+// most frequent letters first, then other letters and common punctuation, then the rest.
+func byteCommonness(b byte) int {
+	switch {
+	case b == ' ':
+		return 10
+	case strings.IndexByte("etaoinsrlcd", b) >= 0:
+		return 8
+	case strings.IndexByte("uhmpgfybw0123456789:/.-_", b) >= 0:
+		return 6
+	case b >= 'a' && b <= 'z':
+		return 4
+	}
+	return 2
 }
 
 func minLen(set []string) int {
@@ -211,12 +252,19 @@ func minLen(set []string) int {
 	return m
 }
 
+// dedupe drops repeated literals, and literals that contain another one of the set: a line
+// with "abcdef" has "def" too.
 func dedupe(set []string) []string {
-	seen := make(map[string]bool, len(set))
-	out := set[:0]
-	for _, s := range set {
-		if !seen[s] {
-			seen[s] = true
+	var out []string
+	for i, s := range set {
+		redundant := false
+		for j, t := range set {
+			if i != j && strings.Contains(s, t) && (s != t || j < i) {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
 			out = append(out, s)
 		}
 	}

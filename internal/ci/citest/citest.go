@@ -52,8 +52,10 @@ type Server struct {
 // New starts the servers.
 func New() *Server {
 	s := &Server{PageSize: 2}
-	s.API = httptest.NewServer(s.record("api", http.HandlerFunc(s.api)))
+	// Storage starts first: the API's handlers read its URL, and a server's goroutines start
+	// after everything written before its Start.
 	s.Storage = httptest.NewServer(s.record("storage", http.HandlerFunc(s.storage)))
+	s.API = httptest.NewServer(s.record("api", http.HandlerFunc(s.api)))
 	return s
 }
 

@@ -8,7 +8,8 @@ import (
 )
 
 // GitHub fixtures. Repositories: acme/app (public), acme/private (needs the token),
-// acme/limited (rate limited), acme/noscope (the token lacks access).
+// acme/limited (rate limited), acme/noscope (the token lacks access), acme/sso (the token
+// is not authorized for the organization's SAML single sign-on).
 //
 // acme/app run 1: jobs 11 test (failure), 12 lint (success), 13 build (failure), 14 docs
 // (skipped), two per page. Run 2: job 21 deploy (failure) whose per-job log is missing (404)
@@ -35,6 +36,7 @@ var githubFixtureJobs = []ghJob{
 	{"acme/app", 52, 5, "lint", "ci", "success"},
 	{"acme/limited", 61, 6, "test", "ci", "failure"},
 	{"acme/noscope", 71, 7, "test", "ci", "failure"},
+	{"acme/sso", 81, 8, "test", "ci", "failure"},
 }
 
 // GitHubTestLog is the log of job 11: npm refused with E401 in step "Run npm ci".
@@ -164,6 +166,13 @@ func (s *Server) github(w http.ResponseWriter, r *http.Request, p string) {
 			"X-RateLimit-Reset": strconv.Itoa(RateLimitReset), "X-RateLimit-Resource": "core",
 		})
 		return
+	case "acme/sso":
+		if authed {
+			githubError(w, http.StatusForbidden, "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.", "", map[string]string{
+				"X-GitHub-SSO": "required; url=https://github.com/orgs/acme/sso?authorization_request=AbC123",
+			})
+			return
+		}
 	case "acme/noscope":
 		if authed {
 			githubError(w, http.StatusForbidden, "Resource not accessible by personal access token", "get-a-job-for-a-workflow-run", nil)

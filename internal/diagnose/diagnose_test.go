@@ -215,6 +215,9 @@ func TestMemoryBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 68 MB")
 	}
+	if raceEnabled {
+		t.Skip("the race detector changes allocations and heap growth")
+	}
 	cat := bundledCatalog(t)
 	measure := func(size int) (peak, allocs uint64) {
 		var before, after runtime.MemStats
@@ -295,3 +298,47 @@ func BenchmarkLoadCatalog(b *testing.B) {
 		}
 	}
 }
+
+// doubled returns the catalog plus a copy of every playbook whose anchors differ, so the
+// automaton holds about twice as many literals.
+func doubled(b *testing.B) *match.Catalog {
+	pbs, err := playbooks.ForMatching()
+	if err != nil {
+		b.Fatal(err)
+	}
+	all := append([]*playbook.Playbook(nil), pbs...)
+	for _, p := range pbs {
+		c := *p
+		c.ID += "-copy"
+		c.Match.Any = nil
+		for _, pat := range p.Match.Any {
+			// A distinct prefix keeps the copies from sharing candidate lines with the originals.
+			if pat.Regex != "" {
+				pat.Regex = "zqx " + pat.Regex
+			} else {
+				pat.Literal = "zqx " + pat.Literal
+			}
+			c.Match.Any = append(c.Match.Any, pat)
+		}
+		all = append(all, &c)
+	}
+	cat, err := match.Compile(all, hints.Keywords)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cat
+}
+
+// BenchmarkAnalyze10MBDoubledCatalog against BenchmarkAnalyze10MB shows what doubling the
+// catalog costs the scan.
+func BenchmarkAnalyze10MBDoubledCatalog(b *testing.B) {
+	cat := doubled(b)
+	b.SetBytes(10 << 20)
+	for b.Loop() {
+		if _, err := diagnose.Run(&noiseLog{remaining: 10 << 20}, "noise", cat, diagnose.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAnalyze10MB(b *testing.B) { benchmarkAnalyze(b, 10<<20) }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -575,5 +577,99 @@ examples:
 			t.Fatal(err)
 		}
 		checkOutput(t, "docs "+p.Name(), string(data), all)
+	}
+}
+
+// TestSecretsStores: the commands that read credential stores, the environment and servers
+// (creds, registry add/list, env check, probe) never print a corpus secret.
+func TestSecretsStores(t *testing.T) {
+	files := loadCorpus(t)
+	all := allEntries(files)
+	home := t.TempDir()
+	dockerDir := filepath.Join(home, ".docker")
+	if err := os.MkdirAll(dockerDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secrets", "docker-config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without the credsStore line, so that the auths entries themselves are read.
+	cfg = []byte(strings.Replace(string(cfg), `	},
+	"credsStore": "desktop"`, `	}`, 1))
+	writeFile(t, filepath.Join(dockerDir, "config.json"), string(cfg))
+	env := map[string]string{"HOME": home, "DOCKER_CONFIG": dockerDir, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "PATH": ""}
+	var vars []string
+	for i, e := range all {
+		if e.Secret == "" || pemKinds[e.Kind] {
+			continue
+		}
+		name := fmt.Sprintf("SECRET_%02d", i)
+		env[name] = e.Secret
+		vars = append(vars, name)
+	}
+	var rs []result
+	rs = append(rs,
+		sleuth(t, env, nil, "creds"),
+		sleuth(t, env, nil, "creds", "--json"),
+		sleuth(t, env, nil, "creds", "ghcr.io", "gcr.example", "registry.example.azurecr.example", "registry.example.com"),
+		sleuth(t, env, nil, append([]string{"env", "check"}, vars...)...),
+		sleuth(t, env, nil, append([]string{"env", "check", "--json"}, vars...)...),
+	)
+	for i, e := range all {
+		if e.Secret == "" || pemKinds[e.Kind] || strings.ContainsAny(e.Secret, "\n") {
+			continue
+		}
+		host := fmt.Sprintf("registry%d.example.com", i)
+		r := sleuth(t, env, []byte(e.Secret+"\n"), "registry", "add", host, "--user", "ci-bot", "--pass-stdin", "--store", "file")
+		if r.code != 0 {
+			t.Fatalf("registry add: exit %d: %s", r.code, r.stderr)
+		}
+		rs = append(rs, r)
+		if i > 12 {
+			break
+		}
+	}
+	rs = append(rs, sleuth(t, env, nil, "registry", "list"), sleuth(t, env, nil, "registry", "list", "--json"))
+	for _, r := range rs {
+		if r.code == cli.ExitUsage {
+			t.Errorf("sleuth %s: exit 2: %s", strings.Join(r.args[:2], " "), r.stderr)
+		}
+		checkOutput(t, strings.Join(r.args[:min(2, len(r.args))], " "), r.all(), all)
+	}
+	if !strings.Contains(rs[0].all(), "ghcr.io") {
+		t.Errorf("creds did not read the docker config:\n%s", rs[0].all())
+	}
+	if !strings.Contains(rs[len(rs)-1].stdout, "registry0.example.com") {
+		t.Errorf("registry list does not list what was added:\n%s", rs[len(rs)-1].stdout)
+	}
+}
+
+// TestSecretsProbe: a server that echoes the credential it was sent, in its challenge,
+// headers and body, does not make probe print it.
+func TestSecretsProbe(t *testing.T) {
+	files := loadCorpus(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get("Authorization")
+		w.Header().Set("WWW-Authenticate", `Bearer realm="http://`+r.Host+`/token", error="invalid_token", error_description="the token `+strings.TrimPrefix(got, "Bearer ")+` has expired"`)
+		w.Header().Set("X-Echo", got)
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"message":"Bad credentials: %s","documentation_url":"https://docs.example/rest"}`, got)
+	}))
+	defer srv.Close()
+	for _, f := range files {
+		for _, e := range f.secrets() {
+			if pemKinds[e.Kind] || strings.ContainsAny(e.Secret, "\r\n\"") {
+				continue
+			}
+			env := map[string]string{"TOK": e.Secret}
+			for _, args := range [][]string{{"probe", "--bearer-env", "TOK", srv.URL}, {"probe", "--json", "--bearer-env", "TOK", srv.URL}} {
+				r := sleuth(t, env, nil, args...)
+				if r.code != cli.ExitNoMatch {
+					t.Fatalf("sleuth %s: exit %d, want 1: %s", strings.Join(args, " "), r.code, r.all())
+				}
+				checkOutput(t, f.name+": "+strings.Join(args[:2], " "), r.all(), []corpusEntry{e})
+			}
+		}
 	}
 }

@@ -112,3 +112,27 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysBytes: Keys masks the lines of a private key block and hands every other line
+// back as it is, the same slice.
+func TestKeysBytes(t *testing.T) {
+	in := []string{
+		"2024-05-01T12:00:00.0000000Z + cat key.pem",
+		"2024-05-01T12:00:00.0000000Z -----BEGIN EC PRIVATE KEY-----",
+		"2024-05-01T12:00:00.0000000Z MHcCAQEEIDwWmZ+rcCoxmx16PXGWFooJYEJgzkEV11LQzvrPkfuyoAoGCCqGSM49",
+		"2024-05-01T12:00:00.0000000Z -----END EC PRIVATE KEY-----",
+		"password=hunter2hunter2 (not a key: left to String)",
+	}
+	want := []string{in[0], in[1], "2024-05-01T12:00:00.0000000Z [REDACTED:private-key]", in[3], in[4]}
+	var k Keys
+	for i, l := range in {
+		b := []byte(l)
+		got := k.Bytes(b)
+		if string(got) != want[i] {
+			t.Errorf("line %d: got %q, want %q", i, got, want[i])
+		}
+		if want[i] == l && &got[0] != &b[0] {
+			t.Errorf("line %d: an unchanged line was copied", i)
+		}
+	}
+}

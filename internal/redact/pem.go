@@ -181,14 +181,12 @@ func (st *Stream) Line(text string) string {
 // Bytes is Line for a line held in a byte slice that the caller may reuse. It returns line
 // itself, without allocating, when nothing was masked, and a new slice otherwise.
 func (st *Stream) Bytes(line []byte) []byte {
-	// The string view is only read while Line runs; when Line masks nothing it returns this
-	// very string, which is how an unchanged line is told apart without comparing bytes.
+	// The string view is only read while Line runs and is not kept.
 	s := unsafe.String(unsafe.SliceData(line), len(line))
-	out := st.Line(s)
-	if len(out) == len(s) && unsafe.StringData(out) == unsafe.StringData(s) {
-		return line
+	if out := st.Line(s); out != s {
+		return []byte(out)
 	}
-	return []byte(out)
+	return line
 }
 
 // Keys masks private keys printed over several lines, and only those: a line is looked at

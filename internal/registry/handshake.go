@@ -676,6 +676,12 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	if len(s) > 200 {
+		// Cut after the last blank, so that no word is kept in part: a server that echoes
+		// the credential it was sent would otherwise leave half a token, which neither the
+		// exact-value scrub nor redaction can recognise any more.
+		if i := strings.LastIndexAny(s[:201], " \t"); i > 0 {
+			return strings.TrimRight(s[:i], " \t") + " …"
+		}
 		s = s[:200] + "…"
 	}
 	return s

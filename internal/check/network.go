@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -172,7 +173,7 @@ func (r *Runner) probe(ctx context.Context, args map[string]string, allowed map[
 		res.Status, res.Reason = Unknown, fmt.Sprintf("not sending $%s to %s: the check does not name that host as one the token belongs to; allow it with --host %s", name, u.Host, u.Host)
 		return
 	}
-	if u.Scheme == "http" && !registry.IsLoopback(u.Host) {
+	if u.Scheme == "http" && !netguard.IsLoopback(u.Host) {
 		res.Status, res.Reason = Unknown, fmt.Sprintf("not sending $%s over plain http to %s: credentials go over plain http only to loopback", name, u.Host)
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net/http"
 	"net/url"
@@ -271,7 +272,7 @@ func mustOrigin(raw string) string {
 	if err != nil {
 		return ""
 	}
-	return origin(u)
+	return netguard.Origin(u)
 }
 
 // access says, for error messages, which token was used and what one needs.

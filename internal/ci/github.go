@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net/http"
 	"net/url"
@@ -75,7 +76,7 @@ func githubAPIBase(t *Target) string {
 		return "https://api." + h
 	}
 	scheme := "https"
-	if t.Scheme == "http" && isLoopback(h) {
+	if t.Scheme == "http" && netguard.IsLoopback(h) {
 		scheme = "http"
 	}
 	return scheme + "://" + h + "/api/v3"
@@ -297,7 +298,7 @@ func nextLink(h http.Header, cur string) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("bad Link header from %s: %v", base.Host, err)
 			}
-			if origin(u) != origin(base) {
+			if netguard.Origin(u) != netguard.Origin(base) {
 				return "", fmt.Errorf("%s sent a next page on another host (%s); not followed", base.Host, u.Host)
 			}
 			return u.String(), nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net/http"
 	"net/url"
@@ -47,7 +48,7 @@ func (t *Target) parseGitLab(p []string) error {
 
 func gitlabAPIBase(t *Target) string {
 	scheme := "https"
-	if t.Scheme == "http" && isLoopback(t.Host) {
+	if t.Scheme == "http" && netguard.IsLoopback(t.Host) {
 		scheme = "http"
 	}
 	return scheme + "://" + t.Host + "/api/v4"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net"
 	"net/http"
@@ -63,10 +64,10 @@ type authTransport struct{ next http.RoundTripper }
 
 func (t authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c, _ := req.Context().Value(credentialKey{}).(*credential)
-	if c == nil || c.value == "" || origin(req.URL) != c.origin {
+	if c == nil || c.value == "" || netguard.Origin(req.URL) != c.origin {
 		return t.next.RoundTrip(req)
 	}
-	if req.URL.Scheme != "https" && !isLoopback(req.URL.Host) {
+	if req.URL.Scheme != "https" && !netguard.IsLoopback(req.URL.Host) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -105,44 +106,15 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	prev := via[len(via)-1]
-	if prev.URL.Scheme == "https" && req.URL.Scheme != "https" && !isLoopback(req.URL.Host) {
+	if prev.URL.Scheme == "https" && req.URL.Scheme != "https" && !netguard.IsLoopback(req.URL.Host) {
 		return fmt.Errorf("refusing a redirect from https to plain http (%s)", req.URL.Host)
 	}
-	if origin(prev.URL) != origin(req.URL) {
+	if netguard.Origin(prev.URL) != netguard.Origin(req.URL) {
 		for _, h := range credentialHeaders {
 			req.Header.Del(h)
 		}
 	}
 	return nil
-}
-
-// origin is scheme://host:port with the scheme's default port filled in.
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "https":
-			port = "443"
-		case "http":
-			port = "80"
-		}
-	}
-	return scheme + "://" + net.JoinHostPort(host, port)
-}
-
-// isLoopback reports whether host (with or without a port) is the local machine.
-func isLoopback(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // HTTPError is an answer other than 2xx.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net/http"
 	"net/url"
@@ -161,7 +162,7 @@ func (o *probeOptions) run(ctx context.Context, rawURL string) error {
 		secrets = append(secrets, v)
 		descs = append(descs, fmt.Sprintf("header %s from $%s (%d chars)", http.CanonicalHeaderKey(name), vr, len(v)))
 	}
-	if u.Scheme == "http" && len(h) > 0 && !registry.IsLoopback(u.Host) && !o.allowHTTP {
+	if u.Scheme == "http" && len(h) > 0 && !netguard.IsLoopback(u.Host) && !o.allowHTTP {
 		return usageErr("refusing to send a credential over plain http to %s: use https (or --allow-http if you accept that anyone on the path can read it)", u.Host)
 	}
 	r, err := registry.Probe(ctx, registry.ProbeOptions{

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"mime"
 	"net/http"
@@ -352,7 +353,7 @@ func (h *handshake) cancelUpload(ctx context.Context, resp *response) {
 	}
 	target := h.cur.urlParsed().ResolveReference(ref)
 	authz := h.authz
-	if !sameOrigin(target, h.base) {
+	if !netguard.SameOrigin(target, h.base) {
 		authz = ""
 	}
 	d := h.do(ctx, "cancel upload", http.MethodDelete, target.String(), authz, nil)
@@ -425,7 +426,7 @@ func (h *handshake) bearerToken(ctx context.Context, ch Challenge, scopes []stri
 		h.verdict(VerdictNotRegistry, fmt.Sprintf("the Bearer challenge has no usable realm (%q): the token server cannot be found", realm))
 		return false
 	}
-	if !sameOrigin(ru, h.base) {
+	if !netguard.SameOrigin(ru, h.base) {
 		w := fmt.Sprintf("the token realm %s is on another host than the registry %s", ru.Host, h.base.Host)
 		if cred.usable() {
 			w += ": your credentials are sent there; make sure you trust it"

@@ -95,14 +95,3 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
-
-func TestIsLoopback(t *testing.T) {
-	for h, want := range map[string]bool{
-		"localhost": true, "localhost:5000": true, "127.0.0.1:80": true, "127.8.9.1": true, "[::1]:5000": true, "reg.localhost": true,
-		"10.0.0.1": false, "registry.example": false, "0.0.0.0": false, "localhost.example": false,
-	} {
-		if IsLoopback(h) != want {
-			t.Errorf("IsLoopback(%q) = %v", h, !want)
-		}
-	}
-}

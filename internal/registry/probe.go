@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,7 +82,7 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 		now = time.Now
 	}
 	sent := hasCredential(o.Header)
-	if u.Scheme == "http" && sent && !o.Client.AllowHTTP && !IsLoopback(u.Host) {
+	if u.Scheme == "http" && sent && !o.Client.AllowHTTP && !netguard.IsLoopback(u.Host) {
 		return nil, (&PlainHTTPError{Host: u.Host})
 	}
 	r := &ProbeResult{URL: o.URL, Method: o.Method, Credential: o.Credential, Insecure: o.Client.Insecure}
@@ -91,7 +92,7 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 	if o.Client.Insecure {
 		r.Warnings = append(r.Warnings, "TLS certificate verification is OFF (--insecure)")
 	}
-	if u.Scheme == "http" && sent && !IsLoopback(u.Host) {
+	if u.Scheme == "http" && sent && !netguard.IsLoopback(u.Host) {
 		r.Warnings = append(r.Warnings, "the credential was sent over plain HTTP (--allow-http): anyone on the path can read it")
 	}
 	copts := o.Client

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"net/url"
 	"strings"
 )
@@ -49,7 +50,7 @@ func ParseTarget(s string) (*Target, error) {
 			host = host[:i]
 		}
 		scheme := "https"
-		if IsLoopback(host) {
+		if netguard.IsLoopback(host) {
 			scheme = "http"
 			t.Notes = append(t.Notes, "loopback host without a scheme: using http:// (give https://"+host+" to use TLS)")
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net"
 	"net/http"
@@ -73,19 +74,6 @@ func (e *PlainHTTPError) Error() string {
 	return fmt.Sprintf("refusing to send credentials over plain HTTP to %s (only loopback hosts are allowed): use https", e.Host)
 }
 
-// IsLoopback reports whether host (with or without port) is localhost or a loopback address.
-func IsLoopback(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // guard refuses credentials over plain HTTP to non-loopback hosts, whoever set them.
 type guard struct {
 	next      http.RoundTripper
@@ -102,7 +90,7 @@ func withAnonymousAuth(ctx context.Context) context.Context {
 
 func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	anon, _ := req.Context().Value(anonymousAuth{}).(bool)
-	if req.URL.Scheme == "http" && !g.allowHTTP && !anon && !IsLoopback(req.URL.Host) && hasCredential(req.Header) {
+	if req.URL.Scheme == "http" && !g.allowHTTP && !anon && !netguard.IsLoopback(req.URL.Host) && hasCredential(req.Header) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -153,7 +141,7 @@ func NewClient(o ClientOptions) *http.Client {
 			}
 			prev := via[len(via)-1]
 			dropped := false
-			if !sameOrigin(prev.URL, req.URL) && hasCredential(req.Header) {
+			if !netguard.SameOrigin(prev.URL, req.URL) && hasCredential(req.Header) {
 				req.Header.Del("Authorization")
 				req.Header.Del("Proxy-Authorization")
 				dropped = true
@@ -164,24 +152,6 @@ func NewClient(o ClientOptions) *http.Client {
 			return nil
 		},
 	}
-}
-
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(hostPort(a), hostPort(b))
-}
-
-// hostPort returns host:port with the scheme's default port filled in.
-func hostPort(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return net.JoinHostPort(u.Hostname(), "443")
-	case "http":
-		return net.JoinHostPort(u.Hostname(), "80")
-	}
-	return u.Host
 }
 
 // readCapped reads at most n bytes of r and says whether there was more.

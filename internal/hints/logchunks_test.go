@@ -1,8 +1,6 @@
 package hints_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sleuth-ci/sleuth/internal/hints"
+	"github.com/sleuth-ci/sleuth/internal/logchunks"
 	"github.com/sleuth-ci/sleuth/internal/logsrc"
 	"github.com/sleuth-ci/sleuth/internal/match"
 )
@@ -19,55 +18,6 @@ import (
 // The LogChunks development split (Brandt et al., "LogChunks: A Data Set for Build Log
 // Analysis", MSR 2020) lives beside the repository; it is read in place, never copied.
 const logchunksDir = "../../../shared/logchunks"
-
-type labelled struct {
-	ID    string  `json:"id"`
-	Log   string  `json:"log"`
-	Start int     `json:"chunk_start_line"`
-	End   int     `json:"chunk_end_line"`
-	All   [][]int `json:"all_occurrences"`
-	Chunk string  `json:"chunk"`
-}
-
-func (g *labelled) inside(line int) bool {
-	if len(g.All) == 0 {
-		return g.Start <= line && line <= g.End
-	}
-	for _, s := range g.All {
-		if len(s) == 2 && s[0] <= line && line <= s[1] {
-			return true
-		}
-	}
-	return false
-}
-
-func loadIndex(t *testing.T, dir string) []labelled {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "index.jsonl"))
-	if err != nil {
-		t.Skipf("LogChunks not available: %v", err)
-	}
-	defer f.Close()
-	var out []labelled
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var g labelled
-		if err := json.Unmarshal(sc.Bytes(), &g); err != nil {
-			t.Fatal(err)
-		}
-		if g.Start > 0 {
-			out = append(out, g)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // hintsOf runs only the hint collector (no playbooks) over one log.
 func hintsOf(cat *match.Catalog, path string) ([]match.Evidence, error) {
@@ -95,7 +45,10 @@ func TestLogChunksHints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 260 real logs")
 	}
-	gold := loadIndex(t, logchunksDir)
+	gold, err := logchunks.Load(logchunksDir)
+	if err != nil {
+		t.Skipf("LogChunks not available: %v", err)
+	}
 	if ids := os.Getenv("SLEUTH_HINTS_IDS"); ids != "" {
 		b, err := os.ReadFile(ids)
 		if err != nil {
@@ -105,7 +58,7 @@ func TestLogChunksHints(t *testing.T) {
 		for _, l := range strings.Fields(string(b)) {
 			keep[l] = true
 		}
-		var sub []labelled
+		var sub []logchunks.Label
 		for _, g := range gold {
 			if keep[g.ID] {
 				sub = append(sub, g)
@@ -133,13 +86,12 @@ func TestLogChunksHints(t *testing.T) {
 			g := &gold[i]
 			got, err := hintsOf(cat, filepath.Join(logchunksDir, g.Log))
 			r := result{got: got, err: err}
+			lines := make([]int, len(got))
 			for k, h := range got {
-				if g.inside(h.Line) {
-					r.hit1 = r.hit1 || k < 1
-					r.hit3 = r.hit3 || k < 3
-					r.hit5 = r.hit5 || k < 5
-				}
+				lines[k] = h.Line
 			}
+			rank := g.Rank(lines)
+			r.hit1, r.hit3, r.hit5 = rank == 0, rank >= 0 && rank < 3, rank >= 0 && rank < 5
 			results[i] = r
 		}(i)
 	}

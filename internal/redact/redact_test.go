@@ -391,3 +391,16 @@ func TestCredentialHelperMessageIsKept(t *testing.T) {
 		}
 	}
 }
+
+// Values that say "no secret here" are kept: an ellipsis in docs, an anonymous token.
+func TestNotSecretValuesAreKept(t *testing.T) {
+	for _, line := range []string{
+		"(or a netrc entry `machine pypi.example login __token__ password ...`), never typed into a prompt.",
+		"fs = gcsfs.GCSFileSystem(token='anon')",
+		"password: …",
+	} {
+		if got := String(line); got != line {
+			t.Errorf("String(%q) = %q, want it unchanged", line, got)
+		}
+	}
+}

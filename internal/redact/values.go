@@ -11,6 +11,9 @@ func isPlaceholder(v string) bool {
 	if v == "" || isMarkers(v) {
 		return true
 	}
+	if strings.Trim(v, ".…`()[],;:'\"") == "" {
+		return true // "password ...": an ellipsis in prose or docs
+	}
 	if maskedByCI(v) {
 		return true
 	}
@@ -44,7 +47,8 @@ func isPlaceholder(v string) bool {
 	}
 	switch strings.ToLower(v) {
 	case "true", "false", "null", "nil", "none", "undefined", "yes", "no", "on", "off",
-		"empty", "redacted", "masked", "hidden", "filtered", "secure", "unset", "not set":
+		"empty", "redacted", "masked", "hidden", "filtered", "secure", "unset", "not set",
+		"anon", "anonymous": // token='anon': the documented way to ask for no credential
 		return true
 	}
 	return false

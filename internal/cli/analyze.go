@@ -261,10 +261,11 @@ type fixOptions struct{ *global }
 func newFixCmd(g *global) *cobra.Command {
 	o := &fixOptions{global: g}
 	return &cobra.Command{
-		Use:   "fix FILE|-",
+		Use:   "fix FILE|URL|-",
 		Short: "Print only the fix steps of the top diagnosis",
 		Example: `  sleuth fix build.log
-  cat build.log | sleuth fix -`,
+  cat build.log | sleuth fix -
+  sleuth fix https://github.com/OWNER/REPO/actions/runs/RUN_ID/job/JOB_ID`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := o.analyzeFile(args[0])

@@ -233,11 +233,15 @@ func (g *global) analyzeFile(path string) (*diagnose.Analysis, error) {
 	return redactAnalysis(a), nil
 }
 
-// redactAnalysis masks secrets in every string that came from the log.
+// redactAnalysis masks secrets in every string that came from the log or a pack.
 func redactAnalysis(a *diagnose.Analysis) *diagnose.Analysis {
 	a.Source = redact.String(a.Source)
 	for i := range a.Diagnoses {
 		d := &a.Diagnoses[i]
+		// The title comes from the playbook: a pack's is redacted as explain shows it.
+		if p := d.Playbook(); p == nil || !isBundled(p) {
+			d.Title = redact.String(d.Title)
+		}
 		for j := range d.Evidence {
 			d.Evidence[j].Text = redact.String(d.Evidence[j].Text)
 			d.Evidence[j].Step = redact.String(d.Evidence[j].Step)
@@ -245,9 +249,8 @@ func redactAnalysis(a *diagnose.Analysis) *diagnose.Analysis {
 		for k, v := range d.Captures {
 			d.Captures[k] = redact.String(v)
 		}
-		for j := range d.Fix {
-			d.Fix[j] = redact.String(d.Fix[j])
-		}
+		// One stream over the steps: a key pasted over several steps is masked whole.
+		d.Fix = redactTexts(d.Fix)
 	}
 	for i := range a.Hints {
 		a.Hints[i].Text = redact.String(a.Hints[i].Text)

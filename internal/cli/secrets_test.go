@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -134,6 +135,11 @@ var knownPrefixes = []string{"github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr
 
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "|", `\|`)
 
+var (
+	actionsData     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	actionsProperty = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
 // forms returns the secret in every encoding sleuth prints text in, and its distinctive
 // middle part: a partial leak is a leak.
 func forms(secret string) map[string]string {
@@ -147,6 +153,10 @@ func forms(secret string) map[string]string {
 	_ = enc.Encode(secret)
 	f["json-noescape"] = strings.TrimSuffix(strings.TrimSpace(buf.String()), `"`)[1:]
 	f["markdown"] = mdEscaper.Replace(secret)
+	// GitHub Actions workflow commands escape % and line breaks in messages, and : and , too
+	// in properties (title=...).
+	f["workflow-command"] = actionsData.Replace(secret)
+	f["workflow-property"] = actionsProperty.Replace(secret)
 	f["query"] = url.QueryEscape(secret)
 	f["path"] = url.PathEscape(secret)
 	rest := secret
@@ -207,6 +217,13 @@ func probeLine(i int, text string) string { return fmt.Sprintf("2024-05-01 12:00
 // repeats both in its fix step, so the line reaches evidence, captures and fix.
 func writeProbePack(t *testing.T, dir string, from, to int) {
 	t.Helper()
+	writeCheckedProbePack(t, dir, from, to, nil)
+}
+
+// writeCheckedProbePack is writeProbePack with the checks: block that checks(i) returns
+// added to probe-i (nil: no checks).
+func writeCheckedProbePack(t *testing.T, dir string, from, to int, checks func(i int) string) {
+	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -225,21 +242,54 @@ diagnosis: The probe matched.
 fix:
   - "Look at {{line}} (value {{value}})."
 `, i, i, i)
+		if checks != nil {
+			y += "checks:\n" + checks(i)
+		}
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("probe-%03d.yaml", i)), []byte(y), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-// analyzeForms runs every output format of analyze over the logs at once.
+// analyzeForms runs every output format of analyze over the logs at once: text, --json,
+// markdown, --explain-score, then the CI formats github, gitlab and sarif. The job summary
+// that --format github appends to $GITHUB_STEP_SUMMARY is read back and added to its stdout.
 func analyzeForms(t *testing.T, pack string, paths ...string) []result {
 	t.Helper()
+	summary := filepath.Join(t.TempDir(), "step-summary.md")
+	env := map[string]string{"GITHUB_STEP_SUMMARY": summary}
 	var rs []result
-	for _, format := range [][]string{{}, {"--json"}, {"--format", "markdown"}, {"--explain-score"}} {
+	for _, format := range [][]string{{}, {"--json"}, {"--format", "markdown"}, {"--explain-score"},
+		{"--format", "github"}, {"--format", "gitlab"}, {"--format", "sarif"}} {
 		args := append(append([]string{"--playbooks", pack, "analyze"}, format...), paths...)
-		rs = append(rs, sleuth(t, noEnv, nil, args...))
+		r := sleuth(t, env, nil, args...)
+		if len(format) == 2 && format[1] == "github" {
+			data, err := os.ReadFile(summary)
+			if err != nil {
+				t.Fatalf("analyze --format github wrote no job summary: %v", err)
+			}
+			if !strings.Contains(string(data), "[REDACTED:") && strings.Contains(r.stdout, "[REDACTED:") {
+				t.Errorf("the job summary shows none of the masked secrets the annotations show:\n%.2000s", data)
+			}
+			r.stdout += "\n--- job summary ---\n" + string(data)
+		}
+		rs = append(rs, r)
 	}
 	return rs
+}
+
+// formatOf names the output format of an analyzeForms run: "analyze --format github".
+func formatOf(r result) string {
+	name := "analyze"
+	for i, a := range r.args {
+		if strings.HasPrefix(a, "-") && a != "--playbooks" {
+			name += " " + a
+			if a == "--format" && i+1 < len(r.args) {
+				name += " " + r.args[i+1]
+			}
+		}
+	}
+	return name
 }
 
 // analyses splits analyze --json output into one JSON text per source.
@@ -309,9 +359,17 @@ func TestSecretsEvidence(t *testing.T) {
 	rs := analyzeForms(t, pack, paths...)
 	for _, r := range rs {
 		if r.code != 0 {
-			t.Errorf("sleuth %s: exit %d: %s", strings.Join(r.args[2:4], " "), r.code, r.stderr)
+			t.Errorf("sleuth %s: exit %d: %s", formatOf(r), r.code, r.stderr)
 		}
-		checkOutput(t, strings.Join(r.args[2:4], " "), r.all(), all)
+		checkOutput(t, formatOf(r), r.all(), all)
+	}
+	// The CI formats carry the evidence too: every kind of masked secret is in each of them.
+	for _, r := range rs[4:] {
+		for _, e := range all {
+			if e.Secret != "" && !strings.Contains(r.stdout, "[REDACTED:"+e.Marker+"]") {
+				t.Errorf("%s: no [REDACTED:%s] marker (%s): the corpus lines did not reach it", formatOf(r), e.Marker, e.Kind)
+			}
+		}
 	}
 	// Every line reached the output: each secret's marker is in its file's analysis, and
 	// what the CI already masked is there unchanged.
@@ -383,8 +441,8 @@ func TestSecretsHints(t *testing.T) {
 		}
 	}
 	rs := analyzeForms(t, empty, paths...)
-	for _, r := range rs[:3] {
-		checkOutput(t, "hints "+strings.Join(r.args[2:4], " "), r.all(), allEntries(files))
+	for _, r := range rs {
+		checkOutput(t, "hints "+formatOf(r), r.all(), allEntries(files))
 	}
 	reached := 0
 	for _, a := range analyses(t, rs[1].stdout) {
@@ -432,14 +490,14 @@ func TestSecretsStepAndSource(t *testing.T) {
 	all := allEntries(files)
 	rs := analyzeForms(t, pack, steps...)
 	for _, r := range rs {
-		checkOutput(t, "step names "+strings.Join(r.args[2:4], " "), r.all(), all)
+		checkOutput(t, "step names "+formatOf(r), r.all(), all)
 	}
 	if !strings.Contains(rs[0].stdout, "[Run ") || !strings.Contains(rs[0].stdout, "[REDACTED:") {
 		t.Errorf("step names did not reach the output:\n%.2000s", rs[0].stdout)
 	}
 	rs = analyzeForms(t, pack, sources...)
 	for _, r := range rs {
-		checkOutput(t, "source names "+strings.Join(r.args[2:4], " "), r.all(), named)
+		checkOutput(t, "source names "+formatOf(r), r.all(), named)
 	}
 	for _, e := range named {
 		if !strings.Contains(rs[0].stdout, "[REDACTED:"+e.Marker+"]") {
@@ -545,6 +603,23 @@ examples:
 					t.Errorf("%s: %s: %s: no [REDACTED:%s] marker", f.name, strings.Join(args, " "), e.Kind, e.Marker)
 				}
 			}
+		}
+	}
+	// analyze shows the matching playbooks' titles and fix steps in every format, and SARIF
+	// a rule per playbook with its prose.
+	var anchors strings.Builder
+	for n := range files {
+		fmt.Fprintf(&anchors, "error: pasted-anchor-%02d\n", n)
+	}
+	anchored := filepath.Join(dir, "anchors.log")
+	writeFile(t, anchored, anchors.String())
+	for _, r := range analyzeForms(t, pack, anchored) {
+		if r.code != 0 {
+			t.Errorf("%s: exit %d: %s", formatOf(r), r.code, r.stderr)
+		}
+		checkOutput(t, "prose "+formatOf(r), r.all(), all)
+		if !strings.Contains(r.stdout, "[REDACTED:") {
+			t.Errorf("prose %s: the playbooks' prose did not reach the output:\n%.2000s", formatOf(r), r.stdout)
 		}
 	}
 	out := filepath.Join(dir, "kb")
@@ -669,6 +744,208 @@ func TestSecretsProbe(t *testing.T) {
 					t.Fatalf("sleuth %s: exit %d, want 1: %s", strings.Join(args, " "), r.code, r.all())
 				}
 				checkOutput(t, f.name+": "+strings.Join(args[:2], " "), r.all(), []corpusEntry{e})
+			}
+		}
+	}
+}
+
+// dockerHosts are the hosts of testdata/secrets/docker-config.json: each one's auth or
+// identity token is a corpus secret.
+var dockerHosts = []string{"ghcr.io", "gcr.example", "registry.example.azurecr.example", "registry.example.com"}
+
+// doctorPack writes the probe pack with checks that quote what they read: an env check of
+// PROBE_SECRET_i (a corpus secret) and of the captured value, a creds check of every host of
+// the corpus Docker config and of the captured value, and network checks that --offline
+// reports without running.
+func doctorPack(t *testing.T, dir string, from, to int) {
+	t.Helper()
+	writeCheckedProbePack(t, dir, from, to, func(i int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "  - kind: env\n    args: {var: PROBE_SECRET_%03d}\n", i)
+		b.WriteString("  - kind: env\n    args: {var: \"{{value}}\"}\n")
+		for _, h := range dockerHosts {
+			fmt.Fprintf(&b, "  - kind: creds\n    args: {host: %s}\n", h)
+		}
+		b.WriteString("  - kind: creds\n    args: {host: \"{{value}}\"}\n")
+		b.WriteString("  - kind: creds\n    args: {helper: \"{{value}}\"}\n")
+		b.WriteString("  - kind: registry\n    args: {host: \"{{value}}\", repo: \"{{line}}\"}\n")
+		fmt.Fprintf(&b, "  - kind: probe\n    args: {url: \"https://{{value}}/\", env: PROBE_SECRET_%03d, hosts: ghcr.io}\n", i)
+		return b.String()
+	})
+}
+
+// doctorHome writes the corpus Docker config into a new home, with its credsStore line
+// (whose helper is not on PATH) or without it (so that the auths entries are read).
+func doctorHome(t *testing.T, withStore bool) map[string]string {
+	t.Helper()
+	home := t.TempDir()
+	dockerDir := filepath.Join(home, ".docker")
+	if err := os.MkdirAll(dockerDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secrets", "docker-config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !withStore {
+		cfg = []byte(strings.Replace(string(cfg), "\t},\n\t\"credsStore\": \"desktop\"", "\t}", 1))
+		if strings.Contains(string(cfg), "credsStore") {
+			t.Fatal("docker-config.json: the credsStore line was not removed")
+		}
+	}
+	writeFile(t, filepath.Join(dockerDir, "config.json"), string(cfg))
+	return map[string]string{"HOME": home, "DOCKER_CONFIG": dockerDir, "XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"PATH": "", "CI": "true", "GITHUB_ACTIONS": "true"}
+}
+
+// doctorRun is one doctor run in text and in JSON, with the JSON decoded.
+type doctorRun struct {
+	text, json result
+	report     struct {
+		Schema    string `json:"schema"`
+		Offline   bool   `json:"offline"`
+		Diagnoses []struct {
+			ID     string `json:"id"`
+			Checks []struct {
+				Kind    string            `json:"kind"`
+				Args    map[string]string `json:"args"`
+				Status  string            `json:"status"`
+				Summary string            `json:"summary"`
+				Network bool              `json:"network"`
+			} `json:"checks"`
+		} `json:"diagnoses"`
+	}
+}
+
+func doctor(t *testing.T, env map[string]string, pack, path string) doctorRun {
+	t.Helper()
+	var d doctorRun
+	d.text = sleuth(t, env, nil, "--playbooks", pack, "doctor", "--offline", path)
+	d.json = sleuth(t, env, nil, "--playbooks", pack, "doctor", "--offline", "--json", path)
+	for _, r := range []result{d.text, d.json} {
+		if r.code == cli.ExitUsage {
+			t.Fatalf("sleuth %s: exit 2: %s", strings.Join(r.args[2:], " "), r.stderr)
+		}
+	}
+	if err := json.Unmarshal([]byte(d.json.stdout), &d.report); err != nil {
+		t.Fatalf("doctor --json printed no JSON: %v\n%.2000s", err, d.json.stdout)
+	}
+	if d.report.Schema != cli.DoctorSchema || !d.report.Offline {
+		t.Errorf("doctor --json: schema %q offline %v", d.report.Schema, d.report.Offline)
+	}
+	for _, dg := range d.report.Diagnoses {
+		for _, c := range dg.Checks {
+			if c.Network && c.Status != "unknown" && c.Status != "skipped" {
+				t.Errorf("doctor --offline: %s: network check %s ended %s", dg.ID, c.Kind, c.Status)
+			}
+		}
+	}
+	return d
+}
+
+// checkedEnv returns the PROBE_SECRET_i variables whose env check ran, by the summary it
+// left ("$PROBE_SECRET_001 (kind, N chars): ...").
+func (d doctorRun) checkedEnv() map[string]bool {
+	out := map[string]bool{}
+	for _, dg := range d.report.Diagnoses {
+		for _, c := range dg.Checks {
+			if c.Kind == "env" && strings.HasPrefix(c.Summary, "$PROBE_SECRET_") {
+				out[strings.TrimPrefix(c.Args["var"], "$")] = true
+			}
+		}
+	}
+	return out
+}
+
+// checkedHosts returns the corpus Docker config hosts whose creds check ran.
+func (d doctorRun) checkedHosts() map[string]bool {
+	out := map[string]bool{}
+	for _, dg := range d.report.Diagnoses {
+		for _, c := range dg.Checks {
+			if c.Kind == "creds" && c.Status != "skipped" && c.Summary != "" && slices.Contains(dockerHosts, c.Args["host"]) {
+				out[c.Args["host"]] = true
+			}
+		}
+	}
+	return out
+}
+
+// TestSecretsDoctor: doctor --offline, text and JSON, over every corpus file as a log, with
+// checks that read corpus secrets from the environment and the corpus Docker config (with
+// and without its credsStore) and quote the captured values.
+func TestSecretsDoctor(t *testing.T) {
+	files := loadCorpus(t)
+	all := allEntries(files)
+	maxLines := 0
+	for _, f := range files {
+		maxLines = max(maxLines, len(f.lines))
+	}
+	dir := t.TempDir()
+	pack := filepath.Join(dir, "probes")
+	doctorPack(t, pack, 1, maxLines)
+	check := func(where string, d doctorRun) {
+		t.Helper()
+		checkOutput(t, where+": doctor --offline", d.text.all(), all)
+		checkOutput(t, where+": doctor --offline --json", d.json.all(), all)
+	}
+
+	// Each file as a log; PROBE_SECRET_i holds the secret on line i (or the file's first).
+	for n, f := range files {
+		env := doctorHome(t, n%2 == 0)
+		secrets := f.secrets()
+		for i, l := range f.lines {
+			switch es := f.secretsOn(l); {
+			case len(es) > 0 && es[0].Secret != "":
+				env[fmt.Sprintf("PROBE_SECRET_%03d", i+1)] = es[0].Secret
+			case len(secrets) > 0:
+				env[fmt.Sprintf("PROBE_SECRET_%03d", i+1)] = secrets[0].Secret
+			}
+		}
+		var log strings.Builder
+		for i, l := range f.lines {
+			log.WriteString(probeLine(i+1, l) + "\n")
+		}
+		path := filepath.Join(dir, f.name+".log")
+		writeFile(t, path, log.String())
+		d := doctor(t, env, pack, path)
+		check(f.name, d)
+		for _, e := range secrets {
+			if !strings.Contains(d.json.stdout, "[REDACTED:"+e.Marker+"]") {
+				t.Errorf("%s: doctor --json: %s: no [REDACTED:%s] marker", f.name, e.Kind, e.Marker)
+			}
+		}
+		if len(secrets) > 0 && len(d.checkedEnv()) == 0 {
+			t.Errorf("%s: doctor ran no env check of a corpus secret:\n%.3000s", f.name, d.text.stdout)
+		}
+		if len(d.checkedHosts()) != len(dockerHosts) {
+			t.Errorf("%s: doctor checked the credentials of %v, want all of %v:\n%.3000s", f.name, d.checkedHosts(), dockerHosts, d.text.stdout)
+		}
+	}
+
+	// Every secret of the corpus in the environment, five a run (doctor checks the top five
+	// diagnoses): a log of five neutral lines, one a probe.
+	var secrets []corpusEntry
+	for _, e := range all {
+		if e.Secret != "" {
+			secrets = append(secrets, e)
+		}
+	}
+	for g := 0; g < len(secrets); g += 5 {
+		group := secrets[g:min(g+5, len(secrets))]
+		env := doctorHome(t, g%10 == 0)
+		var log strings.Builder
+		for i, e := range group {
+			env[fmt.Sprintf("PROBE_SECRET_%03d", i+1)] = e.Secret
+			log.WriteString(probeLine(i+1, "checking the deploy credentials") + "\n")
+		}
+		path := filepath.Join(dir, fmt.Sprintf("env-%03d.log", g))
+		writeFile(t, path, log.String())
+		d := doctor(t, env, pack, path)
+		check(fmt.Sprintf("environment %d-%d", g, g+len(group)-1), d)
+		checked := d.checkedEnv()
+		for i, e := range group {
+			if name := fmt.Sprintf("PROBE_SECRET_%03d", i+1); !checked[name] {
+				t.Errorf("environment: %s (%s) was not checked:\n%.3000s", name, e.Kind, d.text.stdout)
 			}
 		}
 	}

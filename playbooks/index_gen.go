@@ -4,7 +4,7 @@ package playbooks
 
 import "github.com/sleuth-ci/sleuth/playbook"
 
-const indexChecksum = 2403515738
+const indexChecksum = 3222126522
 
 func window(n int) *int { return &n }
 
@@ -1048,8 +1048,8 @@ var index = []*playbook.Playbook{
 		},
 	},
 	{ID: "latex-error", Title: "LaTeX run stopped on an error (missing package, undefined control sequence)", Category: "build", Layer: "tool", Path: "playbooks/build/latex-error.yaml", Line: 1,
-		Match: playbook.Match{Any: []playbook.Pattern{{Regex: "^! (?:LaTeX|Package [\\w-]+|Class [\\w-]+) Error: ", Line: 13}, {Regex: "^! (?:Undefined control sequence|Missing [$\\w{}\\\\ ]+ inserted|Extra [\\w{}\\\\ ]+|Paragraph ended before \\S+ was complete|Too many }'s|File ended while scanning|Illegal parameter number|Misplaced alignment tab character|Font \\S+ not loadable|I can't find file|Double subscript|Double superscript)", Line: 14}, {Regex: "^! Emergency stop\\.", Line: 16}},
-			None:   []playbook.Pattern{{Regex: "^\\s*(?:\\+ |\\$ |\\[command\\])", Line: 18}},
+		Match: playbook.Match{Any: []playbook.Pattern{{Regex: "^! (?:LaTeX|Package [\\w-]+|Class [\\w-]+) Error:(?:\\s|$)", Line: 14}, {Regex: "^! (?:Undefined control sequence|Missing [$\\w{}\\\\ ]+ inserted|Extra [\\w{}\\\\ ]+|Paragraph ended before \\S+ was complete|Too many }'s|File ended while scanning|Illegal parameter number|Misplaced alignment tab character|Font \\S+ not loadable|I can't find file|Double subscript|Double superscript)", Line: 15}, {Regex: "^! Emergency stop\\.", Line: 17}},
+			None:   []playbook.Pattern{{Regex: "^\\s*(?:\\+ |\\$ |\\[command\\])", Line: 19}},
 			Window: window(0)},
 		Extract: []playbook.Extract{{Name: "file", Re: "File `(?P<file>[^']+)' not found"}},
 		Fix: playbook.Texts{"Re-run locally in the same non-interactive mode and read the first `!` line:\n```\nlatexmk -pdf -interaction=nonstopmode -halt-on-error main.tex\ngrep -n '^!' main.log | head\n```\n",
@@ -1922,8 +1922,8 @@ var index = []*playbook.Playbook{
 		},
 	},
 	{ID: "exunit-test-failure", Title: "Elixir ExUnit test failed (mix test)", Category: "test", Layer: "tool", Path: "playbooks/test/exunit-test-failure.yaml", Line: 1,
-		Match: playbook.Match{Any: []playbook.Pattern{{Regex: "^\\s*\\d+\\) (?:test|doctest|property|feature) .+ \\([\\w.]+\\)\\s*$", Line: 12}, {Regex: "^\\s*\\d+\\) [\\w.]+: failure on setup_all callback", Line: 13}},
-			None:   []playbook.Pattern{{Regex: "^\\s*(?:\\+ |\\$ |\\[command\\])", Line: 15}},
+		Match: playbook.Match{Any: []playbook.Pattern{{Regex: "^\\s*\\d+\\) (?:test|doctest|property|feature) .+ \\([\\w.]+\\)\\s*$", Line: 12}, {Regex: "^\\s*\\d+\\) [\\w.]+: failure on setup_all(?:/teardown_all)? callback", Line: 14}},
+			None:   []playbook.Pattern{{Regex: "^\\s*(?:\\+ |\\$ |\\[command\\])", Line: 16}},
 			Window: window(0)},
 		Extract: []playbook.Extract{{Name: "test", Re: "^\\s*\\d+\\) (?P<test>(?:test|doctest|property|feature) .+ \\([\\w.]+\\))\\s*$"}},
 		Fix: playbook.Texts{"Re-run only that test with the same seed:\n```\nmix test test/path/to/file_test.exs:LINE --seed SEED\nmix test --failed\n```\n",
@@ -2091,8 +2091,8 @@ var index = []*playbook.Playbook{
 		},
 	},
 	{ID: "xctest-failure", Title: "XCTest assertion failed (xcodebuild test / swift test)", Category: "test", Layer: "tool", Path: "playbooks/test/xctest-failure.yaml", Line: 1,
-		Match: playbook.Match{Any: []playbook.Pattern{{Regex: "\\.(?:swift|mm?):\\d+: error: (?:-\\[[\\w.]+ \\w+\\]|[\\w.]+\\.\\w+) : ", Line: 13}, {Regex: "Test Case '-?\\[?[\\w. ]+\\]?' failed \\(", Line: 14}, {Regex: "^\\s*✗ \\w+, \\S", Line: 15}},
-			None:   []playbook.Pattern{{Regex: "^\\s*(?:\\+ |\\$ |\\[command\\])", Line: 17}},
+		Match: playbook.Match{Any: []playbook.Pattern{{Regex: "\\.(?:swift|mm?):\\d+: error: (?:-\\[[\\w.]+ \\w+\\]|[\\w.]+\\.\\w+) : ", Line: 12}, {Regex: "Test Case '-?\\[?[\\w. ]+\\]?' failed \\(", Line: 13}},
+			None:   []playbook.Pattern{{Regex: "^\\s*(?:\\+ |\\$ |\\[command\\])", Line: 15}},
 			Window: window(0)},
 		Extract: []playbook.Extract{{Name: "test", Re: "(?:error: -?\\[?|Test Case '-?\\[?)(?P<test>[\\w.]+[ .]\\w+)\\]?(?: : |' failed)"}},
 		Fix: playbook.Texts{"Run only the failing test:\n```\nxcodebuild test -scheme SCHEME -destination 'platform=iOS Simulator,name=iPhone 15' -only-testing:TARGET/{{test}}\nswift test --filter '{{test}}'\n```\n",

@@ -240,13 +240,7 @@ func (n *normalizer) githubLogCommand(seg []byte) ([]byte, bool) {
 	name, msg := seg[3:3+end], seg[4+end:]
 	switch string(name) {
 	case "group":
-		// A "Run X" group opens a step: its inputs are inside the group, its output follows
-		// the endgroup. Other groups nest inside the step.
-		if bytes.HasPrefix(msg, []byte("Run ")) {
-			n.steps.set(msg)
-		} else {
-			n.steps.push(msg)
-		}
+		n.steps.openGroup(msg)
 		return msg, true
 	case "endgroup":
 		n.steps.endGroup()
@@ -288,13 +282,7 @@ func (n *normalizer) workflowCommand(seg []byte) ([]byte, bool) {
 	}
 	switch string(cmd) {
 	case "group":
-		// A "Run X" group opens a step: its inputs are inside the group, its output follows
-		// the endgroup. Other groups nest inside the step.
-		if bytes.HasPrefix(msg, []byte("Run ")) {
-			n.steps.set(msg)
-		} else {
-			n.steps.push(msg)
-		}
+		n.steps.openGroup(msg)
 		return msg, true
 	case "endgroup":
 		n.steps.endGroup()
@@ -568,6 +556,16 @@ func (s *steps) pop(name []byte) {
 			s.stack = s.stack[:i]
 			return
 		}
+	}
+}
+
+// openGroup opens a GitHub group. A "Run X" group opens a step: its inputs are inside the
+// group, its output follows the endgroup. Other groups nest inside the step.
+func (s *steps) openGroup(name []byte) {
+	if bytes.HasPrefix(name, []byte("Run ")) {
+		s.set(name)
+	} else {
+		s.push(name)
 	}
 }
 

@@ -3,13 +3,13 @@ package check
 import (
 	"context"
 	"fmt"
-	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/sleuth-ci/sleuth/internal/cred"
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"github.com/sleuth-ci/sleuth/internal/registry"
 )
 

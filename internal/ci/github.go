@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 )
 
 // GitHub Actions: https://github.com/OWNER/REPO/actions/runs/RUN_ID[/attempts/N] (a run),

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 )
 
 // GitLab (gitlab.com or self-managed): https://HOST/GROUP[/SUBGROUP...]/PROJECT/-/jobs/ID

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 )
 
 // Timeouts bound every phase of a request.

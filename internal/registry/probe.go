@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"github.com/sleuth-ci/sleuth/internal/redact"
 )
 

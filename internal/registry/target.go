@@ -2,9 +2,10 @@ package registry
 
 import (
 	"fmt"
-	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"net/url"
 	"strings"
+
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 )
 
 // Target is a registry the user named, resolved to the URL of its API.

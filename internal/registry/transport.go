@@ -6,13 +6,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/sleuth-ci/sleuth/internal/netguard"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/sleuth-ci/sleuth/internal/netguard"
 )
 
 // Timeouts bound every phase of a request.
